@@ -1,0 +1,485 @@
+//! Conformance: the same cases against the embedded broker and against
+//! RabbitMQ (`SWITCHBOARD_RABBITMQ_URL`), demanding the same observable
+//! outcome — bodies, redelivered flags, counts, reply codes.
+//!
+//! When RabbitMQ does not answer, each case still runs against the embedded
+//! broker and prints a loud `SKIPPED:` line for the comparison, unless
+//! `SWITCHBOARD_REQUIRE_RABBITMQ=1`, which turns that into a failure.
+
+mod common;
+
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use futures_lite::future::Boxed;
+use lapin::{
+    BasicProperties, Confirmation, ExchangeKind,
+    options::{
+        BasicAckOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
+        BasicRejectOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions,
+        QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions, QueuePurgeOptions,
+    },
+    types::{AMQPValue, FieldTable},
+};
+use rstest::rstest;
+
+/// A case: runs against one broker and returns what it observed, in order.
+type Case = fn(lapin::Connection, String) -> Boxed<Vec<String>>;
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn rabbitmq_url() -> String {
+    std::env::var("SWITCHBOARD_RABBITMQ_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+async fn observe(url: &str, case: Case) -> Option<Vec<String>> {
+    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .ok()?;
+    Some(case(connection, unique_suffix()).await)
+}
+
+fn code_of(result: lapin::Result<impl Sized>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(error) => common::reply_code(&error)
+            .map_or_else(|| format!("error {error}"), |code| format!("code {code}")),
+    }
+}
+
+async fn get(channel: &lapin::Channel, queue: &str, no_ack: bool) -> String {
+    match channel
+        .basic_get(queue.into(), BasicGetOptions { no_ack })
+        .await
+    {
+        Ok(Some(message)) => format!(
+            "get {} redelivered={} remaining={}",
+            String::from_utf8_lossy(&message.delivery.data),
+            message.delivery.redelivered,
+            message.message_count
+        ),
+        Ok(None) => "get-empty".to_owned(),
+        Err(error) => code_of(Err::<(), _>(error)),
+    }
+}
+
+async fn publish(channel: &lapin::Channel, exchange: &str, key: &str, body: &str) {
+    channel
+        .basic_publish(
+            exchange.into(),
+            key.into(),
+            BasicPublishOptions::default(),
+            body.as_bytes(),
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap();
+}
+
+async fn ready_count(connection: &lapin::Connection, queue: &str) -> u32 {
+    let channel = connection.create_channel().await.unwrap();
+    let declared = channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    declared.message_count()
+}
+
+fn requeue_order(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
+    Box::pin(async move {
+        let ch = connection.create_channel().await.unwrap();
+        let q = format!("conf-requeue-{suffix}");
+        let declared = ch
+            .queue_declare(
+                q.as_str().into(),
+                QueueDeclareOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        let mut seen = vec![format!(
+            "declared messages={} consumers={}",
+            declared.message_count(),
+            declared.consumer_count()
+        )];
+        for body in ["a", "b", "c"] {
+            publish(&ch, "", &q, body).await;
+        }
+        let a = ch
+            .basic_get(q.as_str().into(), BasicGetOptions::default())
+            .await
+            .unwrap()
+            .unwrap();
+        let b = ch
+            .basic_get(q.as_str().into(), BasicGetOptions::default())
+            .await
+            .unwrap()
+            .unwrap();
+        ch.basic_nack(
+            b.delivery.delivery_tag,
+            BasicNackOptions {
+                requeue: true,
+                multiple: false,
+            },
+        )
+        .await
+        .unwrap();
+        ch.basic_reject(
+            a.delivery.delivery_tag,
+            BasicRejectOptions { requeue: true },
+        )
+        .await
+        .unwrap();
+        for _ in 0..4 {
+            seen.push(get(&ch, &q, true).await);
+        }
+        ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+            .await
+            .unwrap();
+        seen
+    })
+}
+
+fn reply_codes(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
+    Box::pin(async move {
+        let q = format!("conf-codes-{suffix}");
+        let x = format!("conf-codes-x-{suffix}");
+        let mut seen = Vec::new();
+        let ch = connection.create_channel().await.unwrap();
+        seen.push(code_of(
+            ch.queue_declare(
+                q.as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await,
+        ));
+        let ch = connection.create_channel().await.unwrap();
+        ch.exchange_declare(
+            x.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        seen.push(code_of(
+            ch.exchange_declare(
+                x.as_str().into(),
+                ExchangeKind::Direct,
+                ExchangeDeclareOptions::default(),
+                FieldTable::default(),
+            )
+            .await,
+        ));
+        let ch = connection.create_channel().await.unwrap();
+        ch.basic_ack(99, BasicAckOptions::default()).await.unwrap();
+        seen.push(code_of(
+            ch.queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await,
+        ));
+        let ch = connection.create_channel().await.unwrap();
+        seen.push(code_of(
+            ch.exchange_declare(
+                "amq.conformance".into(),
+                ExchangeKind::Direct,
+                ExchangeDeclareOptions::default(),
+                FieldTable::default(),
+            )
+            .await,
+        ));
+        let ch = connection.create_channel().await.unwrap();
+        ch.queue_declare(
+            q.as_str().into(),
+            QueueDeclareOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        publish(&ch, "", &q, "x").await;
+        seen.push(code_of(
+            ch.queue_delete(
+                q.as_str().into(),
+                QueueDeleteOptions {
+                    if_empty: true,
+                    ..Default::default()
+                },
+            )
+            .await,
+        ));
+        let ch = connection.create_channel().await.unwrap();
+        seen.push(code_of(
+            ch.queue_bind(
+                q.as_str().into(),
+                format!("missing-{suffix}").into(),
+                "k".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await,
+        ));
+        let ch = connection.create_channel().await.unwrap();
+        seen.push(format!(
+            "purged {:?}",
+            ch.queue_purge(q.as_str().into(), QueuePurgeOptions::default())
+                .await
+                .map_err(|e| common::reply_code(&e))
+        ));
+        seen.push(format!(
+            "deleted {:?}",
+            ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await
+                .map_err(|e| common::reply_code(&e))
+        ));
+        ch.exchange_delete(x.as_str().into(), ExchangeDeleteOptions::default())
+            .await
+            .unwrap();
+        seen.push(format!("connected {}", connection.status().connected()));
+        seen
+    })
+}
+
+fn topic_table(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
+    Box::pin(async move {
+        let ch = connection.create_channel().await.unwrap();
+        let x = format!("conf-topic-{suffix}");
+        ch.exchange_declare(
+            x.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        let patterns = ["#", "*", "a.#", "#.a", "a.*.c", "", "*.*", "a.#.c", "#.#"];
+        let keys = ["", "a", "a.b.c", "b.a", "a..c", ".", "a.c", "a.b.b.c"];
+        let mut queues = Vec::new();
+        for (i, pattern) in patterns.iter().enumerate() {
+            let q = format!("conf-topic-{i}-{suffix}");
+            ch.queue_declare(
+                q.as_str().into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+            ch.queue_bind(
+                q.as_str().into(),
+                x.as_str().into(),
+                (*pattern).into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+            queues.push(q);
+        }
+        for key in keys {
+            publish(&ch, &x, key, key).await;
+        }
+        let mut seen = Vec::new();
+        for (pattern, q) in patterns.iter().zip(&queues) {
+            let mut matched = Vec::new();
+            while let Some(message) = ch
+                .basic_get(q.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap()
+            {
+                matched.push(format!(
+                    "{:?}",
+                    String::from_utf8_lossy(&message.delivery.data)
+                ));
+            }
+            seen.push(format!("{pattern:?} <- {}", matched.join(" ")));
+        }
+        seen
+    })
+}
+
+fn headers_and_returns(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
+    Box::pin(async move {
+        let ch = connection.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        let all = format!("conf-all-{suffix}");
+        let any = format!("conf-any-{suffix}");
+        let text = |s: &str| AMQPValue::LongString(s.into());
+        for (q, mode) in [(&all, "all"), (&any, "any")] {
+            ch.queue_declare(
+                q.as_str().into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+            let mut binding = FieldTable::default();
+            binding.insert("x-match".into(), text(mode));
+            binding.insert("a".into(), text("1"));
+            binding.insert("b".into(), text("2"));
+            ch.queue_bind(
+                q.as_str().into(),
+                "amq.headers".into(),
+                "".into(),
+                QueueBindOptions::default(),
+                binding,
+            )
+            .await
+            .unwrap();
+        }
+        let mut seen = Vec::new();
+        for (body, headers) in [
+            ("both", vec![("a", "1"), ("b", "2")]),
+            ("one", vec![("a", "1")]),
+            ("none", vec![("a", "2")]),
+        ] {
+            let mut table = FieldTable::default();
+            for (k, v) in headers {
+                table.insert(k.into(), text(v));
+            }
+            let confirm = ch
+                .basic_publish(
+                    "amq.headers".into(),
+                    "".into(),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
+                    body.as_bytes(),
+                    BasicProperties::default().with_headers(table),
+                )
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            seen.push(match confirm {
+                Confirmation::Ack(None) => format!("{body}: ack"),
+                Confirmation::Ack(Some(returned)) => format!(
+                    "{body}: ack, returned {} {}",
+                    returned.reply_code, returned.reply_text
+                ),
+                other => format!("{body}: {other:?}"),
+            });
+        }
+        seen.push(format!(
+            "all={} any={}",
+            ready_count(&connection, &all).await,
+            ready_count(&connection, &any).await
+        ));
+        seen
+    })
+}
+
+fn max_length_and_counts(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
+    Box::pin(async move {
+        let ch = connection.create_channel().await.unwrap();
+        let q = format!("conf-maxlen-{suffix}");
+        let mut arguments = FieldTable::default();
+        arguments.insert("x-max-length".into(), AMQPValue::LongInt(2));
+        ch.queue_declare(
+            q.as_str().into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                ..Default::default()
+            },
+            arguments.clone(),
+        )
+        .await
+        .unwrap();
+        for body in ["1", "2", "3", "4"] {
+            publish(&ch, "", &q, body).await;
+        }
+        let mut seen = vec![format!("ready {}", ready_count(&connection, &q).await)];
+        seen.push(get(&ch, &q, false).await);
+        let redeclared = ch
+            .queue_declare(
+                q.as_str().into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                arguments,
+            )
+            .await
+            .unwrap();
+        seen.push(format!(
+            "declare-ok messages={} consumers={}",
+            redeclared.message_count(),
+            redeclared.consumer_count()
+        ));
+        seen.push(format!(
+            "purged {}",
+            ch.queue_purge(q.as_str().into(), QueuePurgeOptions::default())
+                .await
+                .unwrap()
+        ));
+        ch.basic_recover(lapin::options::BasicRecoverOptions { requeue: true })
+            .await
+            .unwrap();
+        seen.push(get(&ch, &q, true).await);
+        seen
+    })
+}
+
+#[rstest]
+#[case::requeue_order(requeue_order)]
+#[case::reply_codes(reply_codes)]
+#[case::topic_table(topic_table)]
+#[case::headers_and_returns(headers_and_returns)]
+#[case::max_length_and_counts(max_length_and_counts)]
+#[tokio::test]
+async fn same_outcome_as_rabbitmq(#[case] case: Case) {
+    let broker = common::start().await;
+    let embedded = observe(&broker.url(), case)
+        .await
+        .expect("the embedded broker answers");
+    let url = rabbitmq_url();
+    match observe(&url, case).await {
+        Some(rabbitmq) => assert_eq!(embedded, rabbitmq, "embedded (left) vs RabbitMQ (right)"),
+        None if std::env::var("SWITCHBOARD_REQUIRE_RABBITMQ").as_deref() == Ok("1") => {
+            panic!("RabbitMQ at {url} does not answer and SWITCHBOARD_REQUIRE_RABBITMQ=1")
+        }
+        None => eprintln!(
+            "SKIPPED: RabbitMQ at {url} does not answer; compared nothing (embedded saw {embedded:?})"
+        ),
+    }
+}

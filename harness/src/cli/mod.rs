@@ -1,0 +1,104 @@
+//! The `switchboard` command line: parse arguments, call the library, print.
+//!
+//! Each subcommand lives in its own module and exposes an `Args` struct
+//! (clap) and an `async fn run(args) -> anyhow::Result<ExitCode>`. Nothing here
+//! does work the library cannot do on its own.
+//!
+//! Exit codes, the same for every command:
+//! - `0`: success, every message conforms;
+//! - `1`: the run completed and found a problem (a contract violation, a
+//!   snapshot mismatch, an SLO missed);
+//! - `2`: the run could not be done (bad arguments, unreadable input, a broker
+//!   that does not answer, a scenario file with errors).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod broker;
+pub mod catalog;
+pub mod check_scenario;
+pub mod format;
+pub mod tap;
+pub mod validate;
+
+/// Exit code when the run completed and found a problem.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code when the run could not be done at all.
+pub const EXIT_ERROR: u8 = 2;
+
+/// A test harness for telephony event buses (Wazo's AMQP bus, Phone.com's webhooks).
+///
+/// switchboard plays scripted scenarios that publish the documented events on
+/// a broker, records what consumers receive, snapshot-tests it and checks every
+/// message against the documented contract.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, long_about)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). Logs go to stderr; RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands, one module each.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the catalog of documented events, their JSON Schemas and the errata.
+    Catalog(catalog::CatalogArgs),
+    /// Check messages (JSON Lines, a document or an array) against the documentation.
+    Validate(validate::ValidateArgs),
+    /// Run the embedded AMQP broker in the foreground and print its URL.
+    Broker(broker::Args),
+    /// Check scenario files without playing them (exit 0: valid, 2: errors).
+    CheckScenario(check_scenario::Args),
+    /// Record live traffic from a bus and print each delivery as it arrives.
+    Tap(tap::Args),
+}
+
+/// Parses the command line, runs the command and turns its outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("switchboard: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("switchboard: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Catalog(args) => catalog::run(args).await,
+        Command::Validate(args) => validate::run(args).await,
+        Command::Broker(args) => broker::run(args).await,
+        Command::CheckScenario(args) => check_scenario::run(args).await,
+        Command::Tap(args) => tap::run(args).await,
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // A second initialisation (tests calling `main` twice) is harmless: ignore it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

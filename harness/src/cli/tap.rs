@@ -1,0 +1,247 @@
+//! `switchboard tap`: record live traffic from a bus and show it as it arrives.
+//!
+//! The per-delivery contract check is an extension point: [`run_with_check`]
+//! takes any `Fn(&Delivery) -> Vec<String>` (one string per violation);
+//! [`run`] passes none until the catalog's checker is wired in, and the
+//! summary then says the contract was not checked rather than claiming zero
+//! violations.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::json;
+
+use crate::provision::{self, BrokerSpec};
+use crate::record::jsonl::JsonlWriter;
+use crate::record::{Delivery, Recorder, RecorderOptions};
+use crate::sink::WAZO_EXCHANGE;
+
+/// Record live traffic from a bus and print each delivery as it arrives.
+///
+/// Binds a private queue to the exchange (declaring it the way Wazo does if
+/// it is missing) and prints one line per delivery: receive number, event
+/// name, routing key and a summary of its data. Stops after --count
+/// deliveries, after --duration, or on Ctrl-C, then prints a summary.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The broker: embedded (starts one and prints its URL), local, container
+    /// (or container:IMAGE:TAG) or an amqp:// URL (e.g. a Wazo's bus).
+    // Parsed in `run`, not by clap: clap would echo a URL's password in its error.
+    #[arg(long, default_value = "embedded", value_name = "BROKER")]
+    pub broker: String,
+
+    /// A binding key (topic pattern) to listen to; repeat for several. Default: # (everything).
+    #[arg(long = "bind", value_name = "KEY")]
+    pub bindings: Vec<String>,
+
+    /// The exchange to listen on.
+    #[arg(long, default_value = WAZO_EXCHANGE, value_name = "NAME")]
+    pub exchange: String,
+
+    /// Also write every delivery to this file, one JSON object per line.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Output format: text (one line per delivery) or json (JSON Lines, for CI).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Stop after this many deliveries.
+    #[arg(long, value_name = "N")]
+    pub count: Option<usize>,
+
+    /// Stop after this long, e.g. 30s or 5m.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+}
+
+/// How deliveries and the summary are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned lines for people.
+    Text,
+    /// One JSON object per line: `{"type":"delivery",…}` then `{"type":"summary",…}`.
+    Json,
+}
+
+/// A contract check: the violations one delivery commits (empty: conforms).
+pub type Check<'a> = &'a (dyn Fn(&Delivery) -> Vec<String> + Sync);
+
+/// Why the tap stopped listening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Stop {
+    Count,
+    Duration,
+    Interrupted,
+    BrokenPipe,
+    BrokerClosed,
+}
+
+/// Runs `tap` without contract checks.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    run_with_check(args, None).await
+}
+
+/// Runs `tap`, applying `check` to every delivery. Exit code 1 when a
+/// delivery violates the contract, 2 when the broker went away.
+pub async fn run_with_check(args: Args, check: Option<Check<'_>>) -> anyhow::Result<ExitCode> {
+    let spec: BrokerSpec = args.broker.parse()?;
+    let broker = provision::provision(&spec).await?;
+    let bindings = if args.bindings.is_empty() {
+        vec!["#".to_owned()]
+    } else {
+        args.bindings.clone()
+    };
+    let options = RecorderOptions {
+        exchange: args.exchange.clone(),
+        bindings: bindings.clone(),
+        ..RecorderOptions::default()
+    };
+    let recorder = Recorder::start(broker.url(), &options).await?;
+    let mut record = match &args.record {
+        Some(path) => Some(JsonlWriter::create(path)?),
+        None => None,
+    };
+    // stderr, so that stdout holds only deliveries (and stays parseable).
+    eprintln!(
+        "tap: listening on {} exchange '{}' with {} (Ctrl-C to stop)",
+        broker.url(),
+        args.exchange,
+        bindings.join(", ")
+    );
+
+    let mut cursor = recorder.cursor();
+    let mut received = 0usize;
+    let mut violations = 0usize;
+    let deadline = args
+        .duration
+        .map(|duration| tokio::time::Instant::now() + duration);
+    let stop = loop {
+        if args.count.is_some_and(|count| received >= count) {
+            break Stop::Count;
+        }
+        let next = tokio::select! {
+            next = cursor.next() => next,
+            () = sleep_until(deadline) => break Stop::Duration,
+            _ = tokio::signal::ctrl_c() => break Stop::Interrupted,
+        };
+        let Some(delivery) = next else {
+            break Stop::BrokerClosed;
+        };
+        received += 1;
+        let found = check.map(|check| check(&delivery));
+        violations += found.as_ref().map_or(0, Vec::len);
+        if let Some(writer) = record.as_mut() {
+            writer.write(&delivery)?;
+        }
+        match print_delivery(args.format, &delivery, found.as_deref()) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => break Stop::BrokenPipe,
+            Err(error) => return Err(error).context("cannot write to stdout"),
+        }
+    };
+
+    let ended = cursor.ended();
+    recorder.shutdown().await;
+    broker.shutdown().await?;
+    let summary = Summary {
+        received,
+        violations: check.map(|_| violations),
+        stop,
+    };
+    if stop != Stop::BrokenPipe {
+        print_summary(args.format, &summary, ended.as_deref()).context("cannot write to stdout")?;
+    }
+    Ok(match (stop, summary.violations) {
+        (Stop::BrokerClosed, _) => ExitCode::from(super::EXIT_ERROR),
+        (_, Some(found)) if found > 0 => ExitCode::from(super::EXIT_FINDINGS),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+struct Summary {
+    received: usize,
+    violations: Option<usize>,
+    stop: Stop,
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn print_delivery(
+    format: Format,
+    delivery: &Delivery,
+    violations: Option<&[String]>,
+) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match format {
+        Format::Text => {
+            writeln!(
+                out,
+                "{:>5}  {:<32}  {:<40}  {}",
+                delivery.seq,
+                delivery.name().unwrap_or("-"),
+                delivery.routing_key,
+                delivery.summary(100)
+            )?;
+            for violation in violations.unwrap_or_default() {
+                writeln!(out, "       ✗ {violation}")?;
+            }
+        }
+        Format::Json => {
+            let line = json!({
+                "type": "delivery",
+                "name": delivery.name(),
+                "delivery": delivery,
+                "violations": violations,
+            });
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()
+}
+
+fn print_summary(format: Format, summary: &Summary, ended: Option<&str>) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match format {
+        Format::Text => {
+            let contract = match summary.violations {
+                None => "contract not checked".to_owned(),
+                Some(0) => "no contract violations".to_owned(),
+                Some(found) => format!("{found} contract violations"),
+            };
+            let why = match summary.stop {
+                Stop::Count => "count reached".to_owned(),
+                Stop::Duration => "duration elapsed".to_owned(),
+                Stop::Interrupted => "interrupted".to_owned(),
+                Stop::BrokenPipe => "output closed".to_owned(),
+                Stop::BrokerClosed => ended
+                    .unwrap_or("the broker closed the connection")
+                    .to_owned(),
+            };
+            writeln!(
+                out,
+                "received {} deliveries, {contract} ({why})",
+                summary.received
+            )?;
+        }
+        Format::Json => {
+            let line = json!({
+                "type": "summary",
+                "received": summary.received,
+                "violations": summary.violations,
+                "stopped": summary.stop,
+            });
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()
+}

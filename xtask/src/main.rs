@@ -1,0 +1,48 @@
+//! `cargo xtask …`: the project's automation, in Rust so that it runs wherever cargo does.
+//!
+//! One module per task. `cargo xtask --help` lists them.
+
+mod ci;
+mod rabbitmq;
+mod shell;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <task>
+
+Tasks:
+  ci                 set up what the tests need (cargo-nextest, Python kombu, RabbitMQ),
+                     then run fmt --check, clippy -D warnings and the whole test suite:
+                     the README's test command and what .ci/run calls
+  rabbitmq up        start the local RabbitMQ (rabbitmq-server -detached) unless it already
+                     answers on 127.0.0.1:5672, and wait until it accepts AMQP
+  rabbitmq status    say whether RabbitMQ answers on 127.0.0.1:5672
+  rabbitmq down      stop the local RabbitMQ (rabbitmqctl stop)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = match args.as_slice() {
+        ["ci"] => ci::run(),
+        ["rabbitmq", "up"] => rabbitmq::up(),
+        ["rabbitmq", "status"] => rabbitmq::status(),
+        ["rabbitmq", "down"] => rabbitmq::down(),
+        [] | ["help"] | ["--help"] | ["-h"] => {
+            print!("{HELP}");
+            Ok(())
+        }
+        _ => {
+            eprint!("xtask: unknown task {args:?}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
