@@ -461,19 +461,21 @@ fn max_length_and_counts(connection: lapin::Connection, suffix: String) -> Boxed
 }
 
 #[rstest]
-#[case::requeue_order(requeue_order)]
-#[case::reply_codes(reply_codes)]
-#[case::topic_table(topic_table)]
-#[case::headers_and_returns(headers_and_returns)]
-#[case::max_length_and_counts(max_length_and_counts)]
+#[case::requeue_order("requeue_order", requeue_order)]
+#[case::reply_codes("reply_codes", reply_codes)]
+#[case::topic_table("topic_table", topic_table)]
+#[case::headers_and_returns("headers_and_returns", headers_and_returns)]
+#[case::max_length_and_counts("max_length_and_counts", max_length_and_counts)]
 #[tokio::test]
-async fn same_outcome_as_rabbitmq(#[case] case: Case) {
+async fn same_outcome_as_rabbitmq(#[case] name: &str, #[case] case: Case) {
     let broker = common::start().await;
     let embedded = observe(&broker.url(), case)
         .await
         .expect("the embedded broker answers");
     let url = rabbitmq_url();
-    match observe(&url, case).await {
+    let rabbitmq = observe(&url, case).await;
+    report_row(name, &embedded, rabbitmq.as_deref());
+    match rabbitmq {
         Some(rabbitmq) => assert_eq!(embedded, rabbitmq, "embedded (left) vs RabbitMQ (right)"),
         None if std::env::var("SWITCHBOARD_REQUIRE_RABBITMQ").as_deref() == Ok("1") => {
             panic!("RabbitMQ at {url} does not answer and SWITCHBOARD_REQUIRE_RABBITMQ=1")
@@ -481,5 +483,41 @@ async fn same_outcome_as_rabbitmq(#[case] case: Case) {
         None => eprintln!(
             "SKIPPED: RabbitMQ at {url} does not answer; compared nothing (embedded saw {embedded:?})"
         ),
+    }
+}
+
+/// Appends this case's outcome to the file named by
+/// `SWITCHBOARD_CONFORMANCE_REPORT`, one tab-separated line per case, for
+/// `cargo xtask conformance` to print as a table. Written before the
+/// assertion so that a differing case is in the table too.
+fn report_row(name: &str, embedded: &[String], rabbitmq: Option<&[String]>) {
+    let Ok(path) = std::env::var("SWITCHBOARD_CONFORMANCE_REPORT") else {
+        return;
+    };
+    let verdict = match rabbitmq {
+        Some(rabbitmq) if rabbitmq == embedded => "same".to_owned(),
+        Some(rabbitmq) => {
+            let first = embedded
+                .iter()
+                .zip(rabbitmq)
+                .position(|(e, r)| e != r)
+                .unwrap_or(embedded.len().min(rabbitmq.len()));
+            format!("DIFFERS from observation {}", first + 1)
+        }
+        None => "skipped (RabbitMQ unreachable)".to_owned(),
+    };
+    let line = format!(
+        "{name}\t{}\t{}\t{verdict}\n",
+        embedded.len(),
+        rabbitmq.map_or_else(|| "-".to_owned(), |r| r.len().to_string()),
+    );
+    use std::io::Write;
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(error) = appended {
+        eprintln!("cannot append to the conformance report {path}: {error}");
     }
 }

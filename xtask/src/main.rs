@@ -2,7 +2,9 @@
 //!
 //! One module per task. `cargo xtask --help` lists them.
 
+mod bench_broker;
 mod ci;
+mod conformance;
 mod rabbitmq;
 mod shell;
 
@@ -19,6 +21,11 @@ Tasks:
                      answers on 127.0.0.1:5672, and wait until it accepts AMQP
   rabbitmq status    say whether RabbitMQ answers on 127.0.0.1:5672
   rabbitmq down      stop the local RabbitMQ (rabbitmqctl stop)
+  conformance        run only the broker conformance cases (embedded vs RabbitMQ) and print
+                     a table case × broker
+  bench broker [--messages N]
+                     the embedded broker against the local RabbitMQ, same client code:
+                     rates, latency, routing cost, start-up; each figure with its ratio
 ";
 
 fn main() -> ExitCode {
@@ -29,6 +36,8 @@ fn main() -> ExitCode {
         ["rabbitmq", "up"] => rabbitmq::up(),
         ["rabbitmq", "status"] => rabbitmq::status(),
         ["rabbitmq", "down"] => rabbitmq::down(),
+        ["conformance"] => conformance::run(),
+        ["bench", "broker", extra @ ..] => bench_broker::run(extra),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())
