@@ -72,14 +72,18 @@ impl Confirms {
 
 #[async_trait::async_trait]
 impl ChannelCallback for Confirms {
-    async fn close(&mut self, _: &Channel, close: CloseChannel) -> amqprs::error::Result<()> {
+    async fn close(
+        &mut self,
+        _: &Channel,
+        close: CloseChannel,
+    ) -> Result<(), amqprs::error::Error> {
         eprintln!("bench: channel closed by the broker: {close}");
         Ok(())
     }
-    async fn cancel(&mut self, _: &Channel, _: Cancel) -> amqprs::error::Result<()> {
+    async fn cancel(&mut self, _: &Channel, _: Cancel) -> Result<(), amqprs::error::Error> {
         Ok(())
     }
-    async fn flow(&mut self, _: &Channel, active: bool) -> amqprs::error::Result<bool> {
+    async fn flow(&mut self, _: &Channel, active: bool) -> Result<bool, amqprs::error::Error> {
         Ok(active)
     }
     async fn publish_ack(&mut self, _: &Channel, ack: Ack) {
