@@ -500,7 +500,7 @@ async fn nack_reject_and_recover_requeue_as_redelivered() {
     ch.basic_reject(BasicRejectArguments::new(2, false))
         .await
         .unwrap();
-    let (body, redelivered, tag) = get(&ch, "q").await.unwrap();
+    let (body, redelivered, _) = get(&ch, "q").await.unwrap();
     assert_eq!(
         (body.as_slice(), redelivered),
         (&b"b"[..], false),
