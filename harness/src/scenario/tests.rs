@@ -134,7 +134,15 @@ fn every_listed_action_is_built() {
     for spec in action::ACTIONS {
         let mut lines = vec![format!("action = \"{}\"", spec.name)];
         for argument in spec.required {
+            // A text message's outside side must be an external.
+            let outside = if spec.name.ends_with(".receive") {
+                "from"
+            } else {
+                "to"
+            };
+            let texting = spec.name.starts_with("sms.") || spec.name.starts_with("mms.");
             let value = match *argument {
+                side if texting && side == outside => "\"x\"",
                 "from" | "to" | "by" | "party" | "user" => "\"alice\"",
                 "cause" => "\"answered\"",
                 "state" => "\"started\"",
@@ -147,12 +155,13 @@ fn every_listed_action_is_built() {
                 "agent" => "\"agent\"",
                 "conference" => "\"room\"",
                 "tenant" => "\"acme\"",
+                "media" => "[{ filename = \"a.jpg\", type = \"image/jpeg\", size = 1 }]",
                 _ => "\"x\"",
             };
             lines.push(format!("{argument} = {value}"));
         }
         let text = format!(
-            "name = \"t\"\n[users.alice]\n[agents.agent]\n[conferences.room]\n[tenants.acme]\n[[steps]]\n{}\n",
+            "name = \"t\"\n[users.alice]\n[externals.x]\n[agents.agent]\n[conferences.room]\n[tenants.acme]\n[[steps]]\n{}\n",
             lines.join("\n")
         );
         let parsed = Scenario::parse(&SourceFile::new("all.toml", text));

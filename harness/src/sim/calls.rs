@@ -22,6 +22,16 @@ pub(crate) struct Call {
     pub caller: Channel,
     pub callee: Option<Channel>,
     pub phase: Phase,
+    /// When it was answered, for the length of its recording.
+    pub answered_at: Option<OffsetDateTime>,
+}
+
+/// A call that has ended: what call logs and recordings are about.
+#[derive(Debug, Clone)]
+pub(crate) struct EndedCall {
+    pub info: CallInfo,
+    pub answered_at: Option<OffsetDateTime>,
+    pub ended_at: OffsetDateTime,
 }
 
 impl Call {
