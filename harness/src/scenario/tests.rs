@@ -168,3 +168,25 @@ fn every_listed_action_is_built() {
         assert!(parsed.is_ok(), "{}: {}", spec.name, parsed.unwrap_err());
     }
 }
+
+#[rstest]
+#[case::sms_with_media(
+    "action = \"sms.send\"\nmessage = \"m\"\nfrom = \"alice\"\nto = \"bob\"\ntext = \"t\"\nmedia = []",
+    "`media` is not an argument of `sms.send`"
+)]
+#[case::mms_without_attachment(
+    "action = \"mms.send\"\nmessage = \"m\"\nfrom = \"alice\"\nto = \"bob\"\nmedia = []",
+    "an MMS needs at least one attachment"
+)]
+#[case::message_from_a_user_to_a_user(
+    "action = \"sms.receive\"\nmessage = \"m\"\nfrom = \"carol\"\nto = \"alice\"\ntext = \"t\"",
+    "unknown external \"carol\"; externals are: bob"
+)]
+#[case::bad_hangup_cause(
+    "action = \"call.hangup\"\ncall = \"c\"\ncause = \"exploded\"",
+    "expected one of \"answered\", \"busy\", \"no_answer\", \"cancelled\", \"failed\""
+)]
+fn phonecom_actions_name_their_mistakes(#[case] step: &str, #[case] expected: &str) {
+    let message = error(&format!("[[steps]]\n{step}\n"));
+    assert!(message.contains(expected), "{message}");
+}
