@@ -7,7 +7,7 @@
 //! | [`listener`] | a callback URL, its subscriptions and its context (account or extension) |
 //! | [`options`] | headers, per-callback timeout, rate limit, the callback check |
 //! | [`client`] | one HTTP/1.1 POST within a deadline |
-//! | [`sender`] | [`deliver`]: rendered events to listeners, in order, counting everything |
+//! | [`sender`] | [`deliver`]: rendered events to listeners, in order, paced or not, counting everything |
 //! | [`report`] | [`DeliveryReport`]: exact counts and every failure |
 //! | [`receiver`] | [`Receiver`]: records, validates and answers (`switchboard receive`) |
 
@@ -23,5 +23,5 @@ pub use listener::{Listener, ListenerContext, ListenerError};
 pub use options::{CallbackHeader, DEFAULT_TIMEOUT, DeliveryOptions, RateLimit};
 pub use receiver::{Received, ReceivedKind, Receiver, ReceiverError, ReceiverOptions};
 pub use report::{DeliveryReport, Failure, FailureReason, ListenerCounts};
-pub use sender::deliver;
+pub use sender::{Outcome, OutcomeResult, deliver, deliver_observed};
 pub use subscription::Subscription;

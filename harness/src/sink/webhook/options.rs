@@ -22,6 +22,9 @@ pub struct DeliveryOptions {
     /// POST `{"test": 1}` first and require 200 or 201, as Phone.com does
     /// when a callback is created.
     pub check_callbacks: bool,
+    /// Pace deliveries on the events' timestamps divided by this factor
+    /// (1: real time, 10: ten times faster); 0 sends as fast as possible.
+    pub speed: f64,
 }
 
 impl Default for DeliveryOptions {
@@ -31,6 +34,7 @@ impl Default for DeliveryOptions {
             timeout: DEFAULT_TIMEOUT,
             rate_limit: None,
             check_callbacks: true,
+            speed: 0.0,
         }
     }
 }
