@@ -425,3 +425,28 @@ async fn the_receiver_records_and_flags_what_breaks_the_contract() {
     assert_eq!(lines[2]["body"]["text"], "not json");
     assert_eq!(lines[2]["violations"][0]["kind"], "not_an_object");
 }
+
+#[tokio::test]
+async fn a_speed_paces_deliveries_on_the_virtual_clock() {
+    // The last events come 77.4 s after the first: at 200x, 387 ms later.
+    let rendered = render("inbound_call_to_device");
+    let receiver = receiver(ReceiverOptions::default()).await;
+    let options = DeliveryOptions {
+        speed: 200.0,
+        ..DeliveryOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report = deliver(
+        &rendered,
+        &[listener("id=1,url={url},tags=call", &receiver)],
+        &options,
+    )
+    .await;
+    assert!(report.is_ok(), "{report}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(387),
+        "{:?}",
+        started.elapsed()
+    );
+    receiver.shutdown().await.unwrap();
+}
