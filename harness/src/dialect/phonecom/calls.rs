@@ -62,68 +62,61 @@ impl Legs {
             | ChannelChange::Held
             | ChannelChange::Resumed => return Ok(Vec::new()),
         };
-        self.ensure_leg(parties, call, channel)?;
+        let mut leg = self.leg_of(parties, call, channel)?;
         let direction = direction(call.direction);
         let from_side = side(parties.party(&call.from)?);
+        let to_side = if leg.is_first {
+            side(parties.party(&call.to)?)
+        } else {
+            side(parties.party(&channel.party)?)
+        };
         let extensions =
             parties.extension_ids([call.from.as_str(), call.to.as_str(), channel.party.as_str()]);
+        let call_legs = self.calls.entry(call.uuid).or_insert_with(|| CallLegs {
+            first_channel: channel.id.clone(),
+            legs: BTreeMap::new(),
+        });
         let mut objects = Vec::new();
         for state in states {
-            let call_legs = self
-                .calls
-                .get_mut(&call.uuid)
-                .ok_or_else(|| RenderError::UnknownParty(channel.party.clone()))?;
-            let is_first = call_legs.first_channel == channel.id;
-            let Some(leg) = call_legs.legs.get_mut(&channel.id) else {
-                return Err(RenderError::UnknownParty(channel.party.clone()));
-            };
             if let ChannelChange::HungUp(cause) = change {
                 leg.completion_status = Some(completion(leg.state, cause));
             }
             leg.state = Some(*state);
-            let event_leg = leg.clone();
-            let first_leg = if is_first {
+            call_legs.legs.insert(channel.id.clone(), leg.clone());
+            let first_leg = if leg.is_first {
                 None
             } else {
                 call_legs.legs.get(&call_legs.first_channel).cloned()
             };
-            let to_side = if is_first {
-                side(parties.party(&call.to)?)
-            } else {
-                side(parties.party(&channel.party)?)
-            };
             let data = Call {
                 uuid: call.uuid.to_string(),
                 direction,
-                event_leg,
+                event_leg: leg.clone(),
                 first_leg,
             };
             objects.push(Object::of(
                 &data,
                 call.uuid,
-                tags::call(*state, is_first, direction, from_side, to_side),
+                tags::call(*state, leg.is_first, direction, from_side, to_side),
                 extensions.clone(),
             ));
         }
         Ok(objects)
     }
 
-    /// Makes sure `channel` has a leg, creating it (and the call's entry) the
-    /// first time the channel is seen.
-    fn ensure_leg(
-        &mut self,
+    /// The leg of `channel` as it stands, or a new one the first time the
+    /// channel is seen (the first leg when its call is new).
+    fn leg_of(
+        &self,
         parties: &PhonecomParties<'_>,
         call: &CallInfo,
         channel: &Channel,
-    ) -> Result<(), RenderError> {
-        if self
-            .calls
-            .get(&call.uuid)
-            .is_some_and(|legs| legs.legs.contains_key(&channel.id))
-        {
-            return Ok(());
+    ) -> Result<Leg, RenderError> {
+        let known = self.calls.get(&call.uuid);
+        if let Some(leg) = known.and_then(|legs| legs.legs.get(&channel.id)) {
+            return Ok(leg.clone());
         }
-        let is_first = !self.calls.contains_key(&call.uuid);
+        let is_first = known.is_none();
         let caller = parties.party(&call.from)?;
         let (uuid, from, to) = if is_first {
             (
@@ -143,20 +136,14 @@ impl Legs {
             };
             (Fakes::new(self.seed, &label).uuid(), from, to)
         };
-        let leg = Leg {
+        Ok(Leg {
             uuid: uuid.to_string(),
             from,
             to,
             is_first,
             state: None,
             completion_status: None,
-        };
-        let entry = self.calls.entry(call.uuid).or_insert_with(|| CallLegs {
-            first_channel: channel.id.clone(),
-            legs: BTreeMap::new(),
-        });
-        entry.legs.insert(channel.id.clone(), leg);
-        Ok(())
+        })
     }
 }
 

@@ -17,7 +17,7 @@ pub(crate) fn render(
     message: &TextMessage,
 ) -> Result<Object, RenderError> {
     let Party::User(user) = parties.party(&message.user)? else {
-        return Err(RenderError::UnknownParty(message.user.clone()));
+        return Err(RenderError::NotAUser(message.user.clone()));
     };
     let outside = parties
         .party(&message.party)?
