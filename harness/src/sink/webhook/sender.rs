@@ -54,7 +54,8 @@ pub async fn deliver(
 /// Delivers `rendered` to `listeners`: checks each callback first (unless
 /// told not to), then sends every event to each listener whose context and
 /// subscriptions want it, telling `observe` each outcome as it happens. A
-/// failure is recorded and delivery goes on.
+/// failure is recorded and delivery goes on. Failures are logged at debug
+/// level only: the report and `observe` are where callers learn of them.
 pub async fn deliver_observed(
     rendered: &Rendered,
     listeners: &[Listener],
@@ -129,7 +130,7 @@ pub async fn deliver_observed(
                 tags: event.tags.clone(),
                 reason,
             };
-            tracing::warn!("{failure}");
+            tracing::debug!("{failure}");
             observe(&outcome(OutcomeResult::Failed(&failure)));
             report.failures.push(failure);
         }
@@ -158,7 +159,7 @@ async fn check(
         tags: Vec::new(),
         reason,
     };
-    tracing::warn!("{failure}");
+    tracing::debug!("{failure}");
     report.failures.push(failure);
     false
 }
