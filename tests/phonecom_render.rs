@@ -305,3 +305,23 @@ fn messages_call_logs_and_recordings_carry_their_tags() {
         call_uuid
     );
 }
+
+#[test]
+fn one_scenario_renders_in_both_dialects() {
+    let scenario = Scenario::load(scenario_path("call_failover")).unwrap();
+    let timeline = sim::simulate(&scenario, &SimOptions::default()).unwrap();
+    let wazo = switchboard::dialect::wazo::render_checked(&timeline).unwrap();
+    let phonecom = phonecom::render(&timeline, &RenderOptions::default()).unwrap();
+    let wazo_names: BTreeSet<&str> = wazo
+        .iter()
+        .map(|rendered| rendered.message.name.as_str())
+        .collect();
+    assert!(wazo_names.contains("call_ended"), "{wazo_names:?}");
+    // The unanswered member's channel ends on both: a cancelled leg here.
+    let cancelled = phonecom
+        .events
+        .iter()
+        .filter(|event| event.data["event_leg"]["completion_status"] == "cancelled")
+        .count();
+    assert_eq!(cancelled, 1);
+}

@@ -412,7 +412,10 @@ async fn the_receiver_records_and_flags_what_breaks_the_contract() {
         StatusCode::OK
     );
     assert_eq!(post("not json").await.unwrap(), StatusCode::OK);
+    let addr = receiver.local_addr();
     receiver.shutdown().await.unwrap();
+    // Shut down means gone: nothing listens any more.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     let lines: Vec<Value> = std::fs::read_to_string(&path)
         .unwrap()
         .lines()
