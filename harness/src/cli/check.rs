@@ -76,7 +76,8 @@ pub struct Args {
 /// Where the broker comes from: started here (so its bindings can be seen) or provisioned.
 enum Broker {
     Embedded(BrokerHandle),
-    Provisioned(Provisioned),
+    // Boxed: a provisioned broker's guard is large.
+    Provisioned(Box<Provisioned>),
 }
 
 /// Runs `switchboard check`.
@@ -113,7 +114,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot start the embedded broker")?,
         ),
-        other => Broker::Provisioned(provision::provision(other).await?),
+        other => Broker::Provisioned(Box::new(provision::provision(other).await?)),
     };
     let url = match &broker {
         Broker::Embedded(handle) => handle.url().parse()?,
@@ -124,7 +125,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     harness.shutdown().await?;
     match broker {
         Broker::Embedded(handle) => handle.shutdown().await,
-        Broker::Provisioned(provisioned) => provisioned.shutdown().await?,
+        Broker::Provisioned(provisioned) => (*provisioned).shutdown().await?,
     }
     let output = output?;
 
