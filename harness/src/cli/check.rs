@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub scenario: PathBuf,
 
-    /// The snapshot file. Default: snapshots/consumer_<scenario file name>.snap.
+    /// The snapshot file. Default: snapshots/consumer_NAME.snap, NAME being the scenario file name.
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
 
@@ -64,7 +64,7 @@ pub struct Args {
     #[arg(long)]
     pub accept: bool,
 
-    /// The broker: embedded (default), an amqp:// URL, container[:IMAGE:TAG] or local.
+    /// The broker: embedded (default), an amqp:// URL, container (or container:IMAGE:TAG) or local.
     #[arg(long, default_value = "embedded", value_name = "BROKER")]
     pub broker: String,
 
