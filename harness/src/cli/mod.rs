@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 pub mod broker;
 pub mod catalog;
+pub mod check;
 pub mod check_scenario;
 pub mod format;
 pub mod receive;
@@ -51,6 +52,8 @@ pub struct Cli {
 pub enum Command {
     /// Play a scenario on a broker and print each delivery as it is received.
     Run(run::Args),
+    /// Run a consumer against a scenario and compare what it prints with a snapshot.
+    Check(check::Args),
     /// Print the catalog of documented events, their JSON Schemas and the errata.
     Catalog(catalog::CatalogArgs),
     /// Check messages (JSON Lines, a document or an array) against the documentation.
@@ -88,6 +91,7 @@ pub fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run(args) => run::run(args).await,
+        Command::Check(args) => check::run(args).await,
         Command::Catalog(args) => catalog::run(args).await,
         Command::Validate(args) => validate::run(args).await,
         Command::Broker(args) => broker::run(args).await,

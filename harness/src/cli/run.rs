@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(value_name = "SCENARIO")]
     pub scenario: PathBuf,
 
-    /// The broker: embedded (default), an amqp:// URL, container[:IMAGE:TAG] or local.
+    /// The broker: embedded (default), an amqp:// URL, container (or container:IMAGE:TAG) or local.
     // Parsed in `run`, not by clap: clap would echo a URL's password in its error.
     #[arg(long, default_value = "embedded", value_name = "BROKER")]
     pub broker: String,
