@@ -164,7 +164,10 @@ async fn bad_input_is_one_sentence_and_exit_code_2() {
     let path = scenario("call_lifecycle");
     let output = switchboard(&["run", path.to_str().unwrap(), "--dialect", "phonecom"]).await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("phonecom dialect cannot be played"));
+    assert!(
+        stderr(&output)
+            .contains("--dialect phonecom delivers to webhooks: give at least one --listener")
+    );
 
     let output = switchboard(&[
         "run",
