@@ -39,7 +39,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub count: Option<usize>,
 
-    /// Answer events with this HTTP status instead of 200, to see how a sender copes.
+    /// Answer events with this HTTP status instead of 200, to see how a sender
+    /// copes (the {"test": 1} callback check is still answered 200).
     #[arg(long, default_value_t = 200, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
     pub status: u16,
 
