@@ -204,6 +204,7 @@ fn every_shipped_scenario_renders_events_that_keep_the_contract() {
         "call_outbound",
         "messages",
         "call_log_and_recording",
+        "ring_group",
     ] {
         assert!(rendered_any.contains(name), "{name} rendered nothing");
     }
@@ -324,4 +325,48 @@ fn one_scenario_renders_in_both_dialects() {
         .filter(|event| event.data["event_leg"]["completion_status"] == "cancelled")
         .count();
     assert_eq!(cancelled, 1);
+}
+
+#[test]
+fn a_ring_group_rings_every_member_and_cancels_those_who_did_not_answer() {
+    let rendered = render("ring_group");
+    let legs: Vec<(String, String, Option<String>)> = rendered
+        .events
+        .iter()
+        .map(|event| {
+            let leg = &event.data["event_leg"];
+            (
+                leg["to"]["extension"].to_string(),
+                leg["state"].as_str().unwrap().to_string(),
+                leg["completion_status"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let leg = |extension: &str, state: &str, status: Option<&str>| {
+        (
+            extension.to_string(),
+            state.to_string(),
+            status.map(str::to_string),
+        )
+    };
+    // The first leg reaches the account's number; member legs their devices.
+    assert_eq!(
+        legs,
+        [
+            leg("null", "new", None),
+            leg("null", "connecting", None),
+            leg("500", "new", None),
+            leg("500", "connecting", None),
+            leg("501", "new", None),
+            leg("501", "connecting", None),
+            leg("502", "new", None),
+            leg("502", "connecting", None),
+            leg("501", "connected", None),
+            leg("null", "connected", None),
+            leg("500", "completed", Some("cancelled")),
+            leg("502", "completed", Some("cancelled")),
+            leg("null", "completed", Some("success")),
+            leg("501", "completed", Some("success")),
+        ]
+    );
 }

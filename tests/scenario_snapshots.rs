@@ -34,6 +34,7 @@ const SCENARIOS: &[&str] = &[
     "inbound_call_to_device",
     "messages",
     "plugins",
+    "ring_group",
     "service_registry",
     "user_admin",
     "voicemail",
@@ -73,6 +74,8 @@ async fn scenario_deliveries(
         "inbound_call_to_device",
         "messages",
         "plugins",
+        "ring_group",
+        "ring_group",
         "service_registry",
         "user_admin",
         "voicemail"

@@ -133,15 +133,22 @@ pub enum Action {
         /// The called party (user or external).
         to: String,
     },
-    /// `call.ring`: the callee's channel is created and rings.
+    /// `call.ring`: the callee's channel is created and rings; with a
+    /// `group`, the devices of a ring group's other members ring too.
     CallRing {
         /// The call's handle.
         call: String,
+        /// Other parties ringing at the same time (a ring group).
+        group: Vec<String>,
     },
-    /// `call.answer`: the callee answers; both channels are bridged.
+    /// `call.answer`: a ringing party answers (the callee unless `by` says
+    /// which ring group member); both channels are bridged and the other
+    /// members' channels stop ringing.
     CallAnswer {
         /// The call's handle.
         call: String,
+        /// The ringing party who answers; the callee when absent.
+        by: Option<String>,
     },
     /// `call.hold`: a party puts the call on hold.
     CallHold {
@@ -469,8 +476,8 @@ const fn spec(
 /// Every action, the single source for validation, errors and documentation.
 pub(crate) const ACTIONS: &[ActionSpec] = &[
     spec("call.start", &["call", "from", "to"], &[]),
-    spec("call.ring", &["call"], &[]),
-    spec("call.answer", &["call"], &[]),
+    spec("call.ring", &["call"], &["group"]),
+    spec("call.answer", &["call"], &["by"]),
     spec("call.hold", &["call"], &["by"]),
     spec("call.resume", &["call"], &["by"]),
     spec("call.transfer", &["call", "by", "to"], &[]),

@@ -444,8 +444,21 @@ impl Context<'_> {
                 from: self.party(args.required(&raw.from, "from")?)?,
                 to: self.party(args.required(&raw.to, "to")?)?,
             },
-            "call.ring" => Action::CallRing { call: call()? },
-            "call.answer" => Action::CallAnswer { call: call()? },
+            "call.ring" => Action::CallRing {
+                call: call()?,
+                group: match &raw.group {
+                    None => Vec::new(),
+                    Some(group) => group
+                        .get_ref()
+                        .iter()
+                        .map(|member| self.party(member))
+                        .collect::<Result<_, _>>()?,
+                },
+            },
+            "call.answer" => Action::CallAnswer {
+                call: call()?,
+                by: self.optional_party(&raw.by)?,
+            },
             "call.hold" => Action::CallHold {
                 call: call()?,
                 by: self.optional_party(&raw.by)?,

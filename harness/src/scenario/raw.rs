@@ -136,6 +136,7 @@ pub(crate) struct RawStep {
     pub completions: Option<Spanned<Vec<String>>>,
     pub text: Option<Spanned<String>>,
     pub media: Option<Spanned<Vec<RawMedia>>>,
+    pub group: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One MMS attachment as written (`media = [{ filename = "…", type = "…", size = … }]`).
@@ -208,6 +209,7 @@ impl RawStep {
             completions,
             text,
             media,
+            group,
         )
     }
 }

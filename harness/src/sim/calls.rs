@@ -21,6 +21,8 @@ pub(crate) struct Call {
     pub info: CallInfo,
     pub caller: Channel,
     pub callee: Option<Channel>,
+    /// The channels of a ring group's other members, ringing with the callee's.
+    pub also_ringing: Vec<Channel>,
     pub phase: Phase,
     /// When it was answered, for the length of its recording.
     pub answered_at: Option<OffsetDateTime>,
@@ -47,6 +49,11 @@ impl Call {
     pub fn parties(&self) -> Vec<&str> {
         let mut parties = vec![self.caller.party.as_str()];
         parties.extend(self.callee.as_ref().map(|callee| callee.party.as_str()));
+        parties.extend(
+            self.also_ringing
+                .iter()
+                .map(|channel| channel.party.as_str()),
+        );
         parties
     }
 }

@@ -132,8 +132,8 @@ impl<'a> Engine<'a> {
     fn apply(&mut self, action: &Action) -> StepResult {
         match action {
             Action::CallStart { call, from, to } => self.call_start(call, from, to),
-            Action::CallRing { call } => self.call_ring(call),
-            Action::CallAnswer { call } => self.call_answer(call),
+            Action::CallRing { call, group } => self.call_ring(call, group),
+            Action::CallAnswer { call, by } => self.call_answer(call, by.as_deref()),
             Action::CallHold { call, by } => self.call_hold(call, by.as_deref(), true),
             Action::CallResume { call, by } => self.call_hold(call, by.as_deref(), false),
             Action::CallTransfer { call, by, to } => self.call_transfer(call, by, to),
@@ -447,6 +447,7 @@ impl<'a> Engine<'a> {
                 info,
                 caller: channel,
                 callee: None,
+                also_ringing: Vec::new(),
                 phase: Phase::Dialing,
                 answered_at: None,
             },
@@ -477,12 +478,13 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn call_ring(&mut self, handle: &str) -> StepResult {
+    fn call_ring(&mut self, handle: &str, group: &[String]) -> StepResult {
         let mut call = self.active_call(handle)?;
         let result = match call.phase {
             Phase::Dialing => {
                 let callee = call.info.to.clone();
                 self.ring(&mut call, &callee)
+                    .and_then(|()| self.ring_group(&mut call, group))
             }
             Phase::Ringing => Err(format!("call \"{handle}\" is already ringing")),
             Phase::Up => Err(format!("call \"{handle}\" was already answered")),
@@ -491,11 +493,92 @@ impl<'a> Engine<'a> {
         result
     }
 
-    fn call_answer(&mut self, handle: &str) -> StepResult {
+    /// Rings the devices of a ring group's other members beside the callee's.
+    fn ring_group(&mut self, call: &mut Call, group: &[String]) -> StepResult {
+        for member in group {
+            let ringing = call.parties().contains(&member.as_str());
+            if ringing {
+                return Err(format!(
+                    "\"{member}\" is already on call \"{}\"; a ring group lists other parties",
+                    call.info.handle
+                ));
+            }
+            let party = self.party(member)?;
+            let dialed = party.caller_id_number().to_string();
+            let linked_id = call.caller.linked_id.clone();
+            let caller_party = call.caller.party.clone();
+            let mut channel = self.new_channel(
+                party,
+                Some(&linked_id),
+                &caller_party,
+                Role::Callee,
+                ChannelState::Down,
+                &dialed,
+            );
+            self.channel_event(&call.info, &channel, ChannelChange::Created);
+            channel.state = ChannelState::Ringing;
+            self.channel_event(&call.info, &channel, ChannelChange::Ringing);
+            call.also_ringing.push(channel);
+        }
+        Ok(())
+    }
+
+    /// Ends the ring group's other channels with `cause`.
+    fn stop_ring_group(&mut self, call: &mut Call, cause: HangupCause) {
+        for channel in std::mem::take(&mut call.also_ringing) {
+            self.channel_event(&call.info, &channel, ChannelChange::HungUp(cause));
+        }
+    }
+
+    fn call_answer(&mut self, handle: &str, by: Option<&str>) -> StepResult {
         let mut call = self.active_call(handle)?;
-        let result = self.answer(&mut call);
+        let result = self
+            .pick_answerer(&mut call, by)
+            .and_then(|()| self.answer(&mut call));
+        if result.is_ok() {
+            // The others stop ringing once one member has answered.
+            self.stop_ring_group(&mut call, HangupCause::NoAnswer);
+        }
         self.calls.insert(handle.to_string(), call);
         result
+    }
+
+    /// Makes the ring group member `by` the callee, so that it is the one who answers.
+    fn pick_answerer(&mut self, call: &mut Call, by: Option<&str>) -> StepResult {
+        let Some(by) = by else { return Ok(()) };
+        if call
+            .callee
+            .as_ref()
+            .is_some_and(|callee| callee.party == by)
+        {
+            return Ok(());
+        }
+        let Some(position) = call
+            .also_ringing
+            .iter()
+            .position(|channel| channel.party == by)
+        else {
+            let ringing: Vec<&str> = call
+                .callee
+                .iter()
+                .chain(&call.also_ringing)
+                .map(|channel| channel.party.as_str())
+                .collect();
+            return Err(format!(
+                "\"{by}\" is not ringing on call \"{}\"; ringing: {}",
+                call.info.handle,
+                if ringing.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    ringing.join(", ")
+                }
+            ));
+        };
+        let answerer = call.also_ringing.remove(position);
+        if let Some(previous) = call.callee.replace(answerer) {
+            call.also_ringing.insert(0, previous);
+        }
+        Ok(())
     }
 
     fn answer(&mut self, call: &mut Call) -> StepResult {
@@ -748,21 +831,20 @@ impl<'a> Engine<'a> {
                 "call \"{handle}\" is not ringing; only a ringing call can fail over (add a call.ring step, or hang it up)"
             ));
         }
-        if call.caller.party == to {
-            return Err(format!("\"{to}\" is the caller of call \"{handle}\""));
+        if call.parties().contains(&to) {
+            return Err(format!(
+                "\"{to}\" is already on call \"{handle}\"; fail over to another party"
+            ));
         }
         let Some(unanswered) = call.callee.take() else {
             return Err(format!("call \"{handle}\" has no callee channel"));
         };
-        if unanswered.party == to {
-            call.callee = Some(unanswered);
-            return Err(format!("\"{to}\" is already ringing on call \"{handle}\""));
-        }
         self.channel_event(
             &call.info,
             &unanswered,
             ChannelChange::HungUp(HangupCause::NoAnswer),
         );
+        self.stop_ring_group(call, HangupCause::NoAnswer);
         self.ring(call, to)
     }
 
@@ -930,6 +1012,13 @@ impl<'a> Engine<'a> {
                     }
                     self.channel_event(&info, &callee, change);
                 }
+                // A busy callee says nothing of the others: they were not answered.
+                let others = if cause == HangupCause::Busy {
+                    HangupCause::NoAnswer
+                } else {
+                    cause
+                };
+                self.stop_ring_group(call, others);
                 self.channel_event(&info, &caller, change);
             }
             HangupCause::Cancelled => {
@@ -937,6 +1026,7 @@ impl<'a> Engine<'a> {
                 if let Some(callee) = callee {
                     self.channel_event(&info, &callee, change);
                 }
+                self.stop_ring_group(call, cause);
             }
         }
         Ok(())

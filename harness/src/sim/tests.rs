@@ -235,3 +235,48 @@ fn phonecom_only_steps_that_make_no_sense_are_refused() {
         assert!(error.contains(expected), "{error}");
     }
 }
+
+#[test]
+fn a_ring_group_member_answers_and_the_others_stop_ringing() {
+    let steps = r#"
+[[steps]]
+action = "call.start"
+call = "c"
+from = "bob"
+to = "alice"
+[[steps]]
+action = "call.ring"
+call = "c"
+group = ["carol"]
+[[steps]]
+action = "call.answer"
+call = "c"
+by = "carol"
+"#;
+    let timeline = simulate(&scenario(steps), &SimOptions::default()).unwrap();
+    let changes = changes(&timeline);
+    let alice_ends = changes
+        .iter()
+        .position(|change| {
+            *change
+                == (
+                    "alice".to_string(),
+                    ChannelChange::HungUp(HangupCause::NoAnswer),
+                )
+        })
+        .unwrap();
+    let carol_answers = changes
+        .iter()
+        .position(|change| *change == ("carol".to_string(), ChannelChange::Answered))
+        .unwrap();
+    assert!(carol_answers < alice_ends, "{changes:?}");
+
+    let wrong = steps.replace("by = \"carol\"", "by = \"bob\"");
+    let error = simulate(&scenario(&wrong), &SimOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("\"bob\" is not ringing on call \"c\"; ringing: alice, carol"),
+        "{error}"
+    );
+}
