@@ -149,6 +149,8 @@ async fn subscriptions_and_contexts_choose_what_each_listener_gets() {
     let expected_requests = 6 + matched.iter().sum::<u64>() as usize;
     let received = receiver.wait_for(expected_requests, WAIT).await.unwrap();
     receiver.shutdown().await.unwrap();
+    // Each matching event once per listener, nothing more.
+    assert_eq!(received.len(), expected_requests);
     let per_listener = |id: u64| {
         events(&received)
             .into_iter()
