@@ -177,6 +177,7 @@ async fn bad_input_is_one_sentence_and_exit_code_2() {
         ),
         "{message}"
     );
+    assert_eq!(message.matches("cannot emit").count(), 1, "{message}");
 
     let path = scenario("call_lifecycle");
     let output = switchboard(&["run", path.to_str().unwrap(), "--speed=-1"]).await;
