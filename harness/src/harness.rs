@@ -180,6 +180,10 @@ pub fn render_scenario(
 }
 
 /// A provisioned broker with a connected publisher and a bound recorder.
+///
+/// A downstream test starts one, points its consumer at [`Harness::url`],
+/// calls [`Harness::play`] and looks at what arrived; the [module
+/// documentation](self) shows such a test in full.
 #[derive(Debug)]
 pub struct Harness {
     // Field order is drop order: clients go before the broker they use.
