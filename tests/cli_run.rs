@@ -161,7 +161,29 @@ async fn bad_input_is_one_sentence_and_exit_code_2() {
         "{message}"
     );
 
+    // A step the Wazo dialect cannot say is reported at its place in the file.
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(
+        &unknown,
+        "name = \"unknown\"\n\n[[steps]]\naction = \"emit\"\nevent = \"call_exploded\"\n",
+    )
+    .unwrap();
+    let output = switchboard(&["run", unknown.to_str().unwrap()]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains(
+            "unknown.toml:3:1: cannot emit `call_exploded`: the Wazo document has no such event"
+        ),
+        "{message}"
+    );
+    assert_eq!(message.matches("cannot emit").count(), 1, "{message}");
+
     let path = scenario("call_lifecycle");
+    let output = switchboard(&["run", path.to_str().unwrap(), "--speed=-1"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("invalid --speed -1"), "{output:?}");
+
     let output = switchboard(&["run", path.to_str().unwrap(), "--dialect", "phonecom"]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(

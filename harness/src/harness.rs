@@ -131,13 +131,12 @@ pub enum PlayError {
     #[error(transparent)]
     Simulate(#[from] SimError),
     /// A step cannot be said in the Wazo dialect.
-    #[error("{location}: {source}")]
+    #[error("{location}: {cause}")]
     Render {
         /// The step at fault.
         location: Location,
         /// Why.
-        #[source]
-        source: Box<RenderError>,
+        cause: Box<RenderError>,
     },
     /// `speed` is negative or not a number.
     #[error("invalid speed {0}: expected 0 (as fast as possible) or a positive factor")]
@@ -166,21 +165,25 @@ pub fn render_scenario(
             seed: options.seed,
         },
     )?;
-    wazo::render_checked(&timeline).map_err(|source| PlayError::Render {
+    wazo::render_checked(&timeline).map_err(|cause| PlayError::Render {
         location: scenario
             .steps
-            .get(source.step())
+            .get(cause.step())
             .map(|step| step.location.clone())
             .unwrap_or_else(|| Location {
                 file: scenario.name.clone(),
                 line: 0,
                 column: 0,
             }),
-        source: Box::new(source),
+        cause: Box::new(cause),
     })
 }
 
 /// A provisioned broker with a connected publisher and a bound recorder.
+///
+/// A downstream test starts one, points its consumer at [`Harness::url`],
+/// calls [`Harness::play`] and looks at what arrived; the [module
+/// documentation](self) shows such a test in full.
 #[derive(Debug)]
 pub struct Harness {
     // Field order is drop order: clients go before the broker they use.

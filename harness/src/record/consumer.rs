@@ -30,13 +30,12 @@ const POLL: Duration = Duration::from_millis(20);
 #[non_exhaustive]
 pub enum ConsumerError {
     /// The command could not be started.
-    #[error("cannot start the consumer `{command}`: {source}")]
+    #[error("cannot start the consumer `{command}`: {cause}")]
     Spawn {
         /// The command line.
         command: String,
         /// What the OS reported.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The consumer exited before it was ready.
     #[error(
@@ -97,9 +96,9 @@ impl ExternalConsumer {
             .process_group(0)
             .kill_on_drop(true)
             .spawn()
-            .map_err(|source| ConsumerError::Spawn {
+            .map_err(|cause| ConsumerError::Spawn {
                 command: command.to_owned(),
-                source,
+                cause,
             })?;
         let output = Arc::new(Mutex::new(String::new()));
         let (progress_tx, progress) = watch::channel(Captured::default());

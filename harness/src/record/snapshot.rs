@@ -13,15 +13,14 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum SnapshotError {
     /// Reading or writing the file failed.
-    #[error("cannot {action} snapshot {path}: {source}")]
+    #[error("cannot {action} snapshot {path}: {cause}")]
     Io {
         /// `read` or `write`.
         action: &'static str,
         /// The file.
         path: PathBuf,
         /// What the OS reported.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -58,11 +57,11 @@ impl Snapshot {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Comparison::Missing);
             }
-            Err(source) => {
+            Err(cause) => {
                 return Err(SnapshotError::Io {
                     action: "read",
                     path: self.path.clone(),
-                    source,
+                    cause,
                 });
             }
         };
@@ -97,10 +96,10 @@ impl Snapshot {
     }
 
     fn write(&self, path: &Path, content: &str) -> Result<(), SnapshotError> {
-        let io = |source| SnapshotError::Io {
+        let io = |cause| SnapshotError::Io {
             action: "write",
             path: path.to_owned(),
-            source,
+            cause,
         };
         if let Some(parent) = path
             .parent()

@@ -68,10 +68,10 @@ pub(super) fn emit(
     }
     let data = entry
         .decode_data(&Value::Object(data))
-        .map_err(|source| RenderError::EmitData {
+        .map_err(|cause| RenderError::EmitData {
             step: r.step,
             event: event.to_owned(),
-            source,
+            cause,
         })?;
     r.publish(&DynamicEvent {
         spec: entry.spec,

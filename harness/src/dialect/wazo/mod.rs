@@ -107,24 +107,22 @@ pub enum RenderError {
         reason: String,
     },
     /// An `emit` step whose data, example plus overrides, does not fit the event's type.
-    #[error("cannot emit `{event}`: its data does not fit the documented type ({source})")]
+    #[error("cannot emit `{event}`: its data does not fit the documented type ({cause})")]
     EmitData {
         /// The step.
         step: usize,
         /// The event name.
         event: String,
         /// What serde reported.
-        #[source]
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// The catalog could not build the message (a template missing its value).
-    #[error("{source}")]
+    #[error("{}", with_causes(cause))]
     Message {
         /// The step.
         step: usize,
         /// What the catalog reported.
-        #[source]
-        source: MessageError,
+        cause: MessageError,
     },
     /// A rendered message departs from the contract ([`render_checked`] only).
     #[error("the rendered `{event}` does not conform to the Wazo document: {report}")]
@@ -150,6 +148,18 @@ impl RenderError {
             | RenderError::Contract { step, .. } => *step,
         }
     }
+}
+
+/// `error: its cause: …`, the whole chain in one sentence.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// Renders `timeline` as the Wazo messages it causes, in publishing order.
@@ -342,9 +352,9 @@ impl<'t> Renderer<'t> {
     /// Builds `event`'s message from its catalog spec and appends it.
     fn publish<E: WazoEvent + ?Sized>(&mut self, event: &E) -> Result<(), RenderError> {
         let message =
-            WazoMessage::new(event, self.origin()).map_err(|source| RenderError::Message {
+            WazoMessage::new(event, self.origin()).map_err(|cause| RenderError::Message {
                 step: self.step,
-                source,
+                cause,
             })?;
         if self.check {
             let report = contract::check_wazo(&message.to_record());
