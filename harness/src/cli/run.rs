@@ -14,10 +14,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::format::OutputFormat;
-use crate::contract;
 use crate::dialect::wazo::summary::{Names, summarize};
 use crate::harness::{self, Harness, HarnessOptions, PlayError, PlayOptions, PlayReport};
 use crate::provision::BrokerSpec;
@@ -247,7 +246,7 @@ impl Printer<'_> {
         record: Option<&mut JsonlWriter>,
     ) -> anyhow::Result<()> {
         self.received += 1;
-        let violations = check(delivery);
+        let violations = delivery.contract_violations();
         self.violations += violations.len();
         if let Some(writer) = record {
             writer.write(delivery)?;
@@ -325,18 +324,4 @@ impl Printer<'_> {
             Err(error) => Err(error).context("cannot write to stdout"),
         }
     }
-}
-
-/// The contract violations of one delivery, as sentences.
-pub(crate) fn check(delivery: &Delivery) -> Vec<String> {
-    let record = json!({
-        "routing_key": delivery.routing_key,
-        "headers": delivery.properties.headers,
-        "body": delivery.json().cloned().unwrap_or(Value::Null),
-    });
-    contract::check_wazo(&record)
-        .violations
-        .iter()
-        .map(ToString::to_string)
-        .collect()
 }

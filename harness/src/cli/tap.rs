@@ -1,10 +1,5 @@
-//! `switchboard tap`: record live traffic from a bus and show it as it arrives.
-//!
-//! The per-delivery contract check is an extension point: [`run_with_check`]
-//! takes any `Fn(&Delivery) -> Vec<String>` (one string per violation);
-//! [`run`] passes none until the catalog's checker is wired in, and the
-//! summary then says the contract was not checked rather than claiming zero
-//! violations.
+//! `switchboard tap`: record live traffic from a bus and show it as it
+//! arrives, each delivery checked against the Wazo bus document.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -14,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::json;
 
+use crate::dialect::wazo::summary::{Names, summarize};
 use crate::provision::{self, BrokerSpec};
 use crate::record::jsonl::JsonlWriter;
 use crate::record::{Delivery, Recorder, RecorderOptions};
@@ -23,8 +19,10 @@ use crate::sink::WAZO_EXCHANGE;
 ///
 /// Binds a private queue to the exchange (declaring it the way Wazo does if
 /// it is missing) and prints one line per delivery: receive number, event
-/// name, routing key and a summary of its data. Stops after --count
-/// deliveries, after --duration, or on Ctrl-C, then prints a summary.
+/// name, routing key and a sentence about its data, followed by its contract
+/// violations if any. Stops after --count deliveries, after --duration, or
+/// on Ctrl-C, then prints a summary. Exit code 1 when a delivery broke the
+/// contract.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The broker: embedded (starts one and prints its URL), local, container
@@ -67,9 +65,6 @@ pub enum Format {
     Json,
 }
 
-/// A contract check: the violations one delivery commits (empty: conforms).
-pub type Check<'a> = &'a (dyn Fn(&Delivery) -> Vec<String> + Sync);
-
 /// Why the tap stopped listening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,14 +76,9 @@ enum Stop {
     BrokerClosed,
 }
 
-/// Runs `tap` without contract checks.
+/// Runs `tap`. Exit code 1 when a delivery violates the contract, 2 when
+/// the broker went away.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    run_with_check(args, None).await
-}
-
-/// Runs `tap`, applying `check` to every delivery. Exit code 1 when a
-/// delivery violates the contract, 2 when the broker went away.
-pub async fn run_with_check(args: Args, check: Option<Check<'_>>) -> anyhow::Result<ExitCode> {
     let spec: BrokerSpec = args.broker.parse()?;
     let broker = provision::provision(&spec).await?;
     let bindings = if args.bindings.is_empty() {
@@ -133,12 +123,12 @@ pub async fn run_with_check(args: Args, check: Option<Check<'_>>) -> anyhow::Res
             break Stop::BrokerClosed;
         };
         received += 1;
-        let found = check.map(|check| check(&delivery));
-        violations += found.as_ref().map_or(0, Vec::len);
+        let found = delivery.contract_violations();
+        violations += found.len();
         if let Some(writer) = record.as_mut() {
             writer.write(&delivery)?;
         }
-        match print_delivery(args.format, &delivery, found.as_deref()) {
+        match print_delivery(args.format, &delivery, &found) {
             Ok(()) => {}
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => break Stop::BrokenPipe,
             Err(error) => return Err(error).context("cannot write to stdout"),
@@ -150,7 +140,7 @@ pub async fn run_with_check(args: Args, check: Option<Check<'_>>) -> anyhow::Res
     broker.shutdown().await?;
     let summary = Summary {
         received,
-        violations: check.map(|_| violations),
+        violations,
         stop,
     };
     if stop != Stop::BrokenPipe {
@@ -158,14 +148,14 @@ pub async fn run_with_check(args: Args, check: Option<Check<'_>>) -> anyhow::Res
     }
     Ok(match (stop, summary.violations) {
         (Stop::BrokerClosed, _) => ExitCode::from(super::EXIT_ERROR),
-        (_, Some(found)) if found > 0 => ExitCode::from(super::EXIT_FINDINGS),
+        (_, found) if found > 0 => ExitCode::from(super::EXIT_FINDINGS),
         _ => ExitCode::SUCCESS,
     })
 }
 
 struct Summary {
     received: usize,
-    violations: Option<usize>,
+    violations: usize,
     stop: Stop,
 }
 
@@ -176,11 +166,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-fn print_delivery(
-    format: Format,
-    delivery: &Delivery,
-    violations: Option<&[String]>,
-) -> io::Result<()> {
+fn print_delivery(format: Format, delivery: &Delivery, violations: &[String]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match format {
         Format::Text => {
@@ -190,9 +176,12 @@ fn print_delivery(
                 delivery.seq,
                 delivery.name().unwrap_or("-"),
                 delivery.routing_key,
-                delivery.summary(100)
+                delivery
+                    .json()
+                    .and_then(|body| summarize(body, &Names::default()))
+                    .unwrap_or_else(|| delivery.summary(100))
             )?;
-            for violation in violations.unwrap_or_default() {
+            for violation in violations {
                 writeln!(out, "       ✗ {violation}")?;
             }
         }
@@ -214,9 +203,9 @@ fn print_summary(format: Format, summary: &Summary, ended: Option<&str>) -> io::
     match format {
         Format::Text => {
             let contract = match summary.violations {
-                None => "contract not checked".to_owned(),
-                Some(0) => "no contract violations".to_owned(),
-                Some(found) => format!("{found} contract violations"),
+                0 => "no contract violations".to_owned(),
+                1 => "1 contract violation".to_owned(),
+                found => format!("{found} contract violations"),
             };
             let why = match summary.stop {
                 Stop::Count => "count reached".to_owned(),

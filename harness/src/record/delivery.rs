@@ -76,6 +76,22 @@ impl Properties {
 }
 
 impl Delivery {
+    /// How this delivery departs from the Wazo bus document: one sentence
+    /// per violation, none when it conforms. The routing key and headers are
+    /// checked with the body, as a consumer on the bus sees them.
+    pub fn contract_violations(&self) -> Vec<String> {
+        let record = serde_json::json!({
+            "routing_key": self.routing_key,
+            "headers": self.properties.headers,
+            "body": self.json().cloned().unwrap_or(Value::Null),
+        });
+        crate::contract::check_wazo(&record)
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     /// The event name: the `name` header, else the body's `name` field.
     pub fn name(&self) -> Option<&str> {
         self.properties

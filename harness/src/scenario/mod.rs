@@ -73,13 +73,14 @@ pub struct Step {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {path}: {source}")]
+    // The cause is in the sentence and not chained as a `source`, so that
+    // `{:#}` at the CLI edge does not print it twice.
+    #[error("cannot read scenario file {path}: {cause}")]
     Read {
         /// The path as given.
         path: String,
         /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file has errors; each diagnostic names its place.
     #[error("{}", Diagnostics(.0))]
@@ -105,9 +106,9 @@ impl Scenario {
     /// Reads and validates the scenario file at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ScenarioError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ScenarioError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         Self::parse(&SourceFile::new(path.display().to_string(), text))
     }
