@@ -19,6 +19,7 @@ pub mod broker;
 pub mod catalog;
 pub mod check_scenario;
 pub mod format;
+pub mod load;
 pub mod tap;
 pub mod validate;
 
@@ -56,6 +57,8 @@ pub enum Command {
     CheckScenario(check_scenario::Args),
     /// Record live traffic from a bus and print each delivery as it arrives.
     Tap(tap::Args),
+    /// Play many scenario instances at a controlled rate against a broker and measure it.
+    Load(load::Args),
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -85,6 +88,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Broker(args) => broker::run(args).await,
         Command::CheckScenario(args) => check_scenario::run(args).await,
         Command::Tap(args) => tap::run(args).await,
+        Command::Load(args) => load::run(args).await,
     }
 }
 
