@@ -1,30 +1,25 @@
 //! [`Harness`]: a broker, a publisher and a recorder, ready for a test.
 //!
 //! It is the library's front door for a downstream Rust test: start one on
-//! any [`BrokerSpec`], publish messages, look at what a consumer bound to the
-//! exchange received, shut it down.
+//! any [`BrokerSpec`], play a scenario (or publish messages of your own),
+//! look at what a consumer bound to the exchange received, shut it down.
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use serde_json::{json, Map};
 //! use switchboard::harness::Harness;
 //! use switchboard::provision::BrokerSpec;
-//! use switchboard::sink::Outgoing;
+//! use switchboard::scenario::Scenario;
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let scenario = Scenario::load("scenarios/call_lifecycle.toml")?;
 //! let harness = Harness::start(BrokerSpec::Embedded).await?;
-//! let mut headers = Map::new();
-//! headers.insert("name".into(), json!("call_created"));
-//! let message = Outgoing::json(
-//!     "call_created",
-//!     "calls.call.created",
-//!     headers,
-//!     &json!({"name": "call_created", "origin_uuid": "…", "data": {}}),
-//! );
-//! let report = harness.publish(&[message]).await?;
-//! assert_eq!(report.confirmed, 1);
-//! let received = harness.recorder().wait_for(1, Duration::from_secs(5)).await?;
-//! assert_eq!(received[0].routing_key, "calls.call.created");
+//! // Point the consumer under test at `harness.url()`, then:
+//! let report = harness.play(&scenario).await?;
+//! let received = harness
+//!     .recorder()
+//!     .wait_for(report.published, Duration::from_secs(5))
+//!     .await?;
+//! assert_eq!(received[0].name(), Some("call_created"));
 //! harness.shutdown().await?;
 //! # Ok(()) }
 //! ```
@@ -35,10 +30,13 @@
 
 use std::time::Duration;
 
+use crate::dialect::wazo::{self, RenderError, Rendered};
 use crate::provision::{
     self, AmqpUrl, BrokerSpec, DEFAULT_CONNECT_TIMEOUT, ProvisionError, Provisioned,
 };
 use crate::record::{RecordError, Recorder, RecorderOptions};
+use crate::scenario::{Location, Scenario};
+use crate::sim::{self, SimError, SimOptions, VirtualClock};
 use crate::sink::{
     AmqpPublisher, Outgoing, PublishError, PublishReport, PublisherOptions, WAZO_EXCHANGE,
 };
@@ -84,6 +82,102 @@ pub enum HarnessError {
     /// The recorder could not start.
     #[error(transparent)]
     Record(#[from] RecordError),
+}
+
+/// How to play a scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlayOptions {
+    /// A seed replacing the scenario's (`--seed`).
+    pub seed: Option<u64>,
+    /// The virtual clock timestamps come from (fixed anchor by default,
+    /// [`VirtualClock::now`] for `--now`).
+    pub clock: VirtualClock,
+    /// Pacing: `0` publishes as fast as possible (the default, for tests);
+    /// `1` plays the steps in real time, `2` twice as fast, `0.5` at half speed.
+    pub speed: f64,
+}
+
+impl Default for PlayOptions {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            clock: VirtualClock::default(),
+            speed: 0.0,
+        }
+    }
+}
+
+/// What playing a scenario did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayReport {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The seed used.
+    pub seed: u64,
+    /// Messages handed to the broker.
+    pub published: usize,
+    /// Messages the broker confirmed (0 when confirms are off).
+    pub confirmed: usize,
+    /// The messages, in publishing order; each passed the contract checker.
+    pub messages: Vec<Rendered>,
+}
+
+/// Why a scenario could not be played. Scenario problems name the file,
+/// line and column of the step at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlayError {
+    /// A step makes no sense in the state the previous ones left.
+    #[error(transparent)]
+    Simulate(#[from] SimError),
+    /// A step cannot be said in the Wazo dialect.
+    #[error("{location}: {source}")]
+    Render {
+        /// The step at fault.
+        location: Location,
+        /// Why.
+        #[source]
+        source: Box<RenderError>,
+    },
+    /// `speed` is negative or not a number.
+    #[error("invalid speed {0}: expected 0 (as fast as possible) or a positive factor")]
+    Speed(f64),
+    /// The broker refused or did not confirm a message.
+    #[error(transparent)]
+    Publish(Box<PublishError>),
+}
+
+impl From<PublishError> for PlayError {
+    fn from(error: PublishError) -> Self {
+        PlayError::Publish(Box::new(error))
+    }
+}
+
+/// Simulates `scenario` and renders it in the Wazo dialect, checking every
+/// message against the contract; a failure names the step's location.
+pub fn render_scenario(
+    scenario: &Scenario,
+    options: &PlayOptions,
+) -> Result<Vec<Rendered>, PlayError> {
+    let timeline = sim::simulate(
+        scenario,
+        &SimOptions {
+            clock: options.clock,
+            seed: options.seed,
+        },
+    )?;
+    wazo::render_checked(&timeline).map_err(|source| PlayError::Render {
+        location: scenario
+            .steps
+            .get(source.step())
+            .map(|step| step.location.clone())
+            .unwrap_or_else(|| Location {
+                file: scenario.name.clone(),
+                line: 0,
+                column: 0,
+            }),
+        source: Box::new(source),
+    })
 }
 
 /// A provisioned broker with a connected publisher and a bound recorder.
@@ -143,6 +237,67 @@ impl Harness {
     /// broker has confirmed them all.
     pub async fn publish(&self, messages: &[Outgoing]) -> Result<PublishReport, PublishError> {
         self.publisher.publish_all(messages).await
+    }
+
+    /// Plays `scenario` as fast as possible with its own seed and the fixed
+    /// clock: simulates it, renders it as Wazo would publish it (every message
+    /// checked against the contract) and publishes it with confirms.
+    pub async fn play(&self, scenario: &Scenario) -> Result<PlayReport, PlayError> {
+        self.play_with(scenario, &PlayOptions::default()).await
+    }
+
+    /// [`Harness::play`] with a seed, a clock and a speed of your choosing.
+    /// With a speed above 0, messages of one instant are published together
+    /// once that instant comes, scenario time divided by `speed`.
+    pub async fn play_with(
+        &self,
+        scenario: &Scenario,
+        options: &PlayOptions,
+    ) -> Result<PlayReport, PlayError> {
+        if !(options.speed >= 0.0 && options.speed.is_finite()) {
+            return Err(PlayError::Speed(options.speed));
+        }
+        let messages = render_scenario(scenario, options)?;
+        let seed = options.seed.unwrap_or(scenario.seed);
+        let mut report = PlayReport {
+            scenario: scenario.name.clone(),
+            seed,
+            published: 0,
+            confirmed: 0,
+            messages: Vec::new(),
+        };
+        let start = tokio::time::Instant::now();
+        let origin = messages.first().map(|rendered| rendered.at);
+        let mut batch: Vec<Outgoing> = Vec::new();
+        let mut index = 0;
+        while index < messages.len() {
+            // One batch per instant when pacing, one batch in all otherwise.
+            let at = messages[index].at;
+            let end = if options.speed > 0.0 {
+                messages[index..]
+                    .iter()
+                    .position(|rendered| rendered.at != at)
+                    .map_or(messages.len(), |offset| index + offset)
+            } else {
+                messages.len()
+            };
+            if let (true, Some(origin)) = (options.speed > 0.0, origin) {
+                let elapsed = (at - origin).unsigned_abs().div_f64(options.speed);
+                tokio::time::sleep_until(start + elapsed).await;
+            }
+            batch.clear();
+            batch.extend(
+                messages[index..end]
+                    .iter()
+                    .map(|rendered| rendered.message.clone()),
+            );
+            let published = self.publisher.publish_all(&batch).await?;
+            report.published += published.published;
+            report.confirmed += published.confirmed;
+            index = end;
+        }
+        report.messages = messages;
+        Ok(report)
     }
 
     /// The recorder: what a consumer bound with the harness's keys received.

@@ -10,6 +10,7 @@
 //! | [`contract`] | the contract checker: how a message departs from the documentation |
 //! | [`scenario`] | scenario files (TOML): parse, validate with file:line:column errors |
 //! | [`sim`] | the domain simulation: virtual clock, seeded fake data, calls, conferences, … |
+//! | [`dialect`] | renderers: a simulated timeline as the messages a platform sends (Wazo) |
 //! | [`provision`] | brokers: embedded, an `amqp://` URL, a container, a local `rabbitmq-server` |
 //! | [`sink`] | where messages go: the AMQP publisher with confirms |
 //! | [`record`] | the recording consumer and its [`record::Delivery`] values |
@@ -20,6 +21,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod contract;
+pub mod dialect;
 pub mod harness;
 pub mod load;
 pub mod provision;

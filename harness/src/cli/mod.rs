@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod check_scenario;
 pub mod format;
 pub mod load;
+pub mod run;
 pub mod tap;
 pub mod validate;
 
@@ -47,6 +48,8 @@ pub struct Cli {
 /// The commands, one module each.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Play a scenario on a broker and print each delivery as it is received.
+    Run(run::Args),
     /// Print the catalog of documented events, their JSON Schemas and the errata.
     Catalog(catalog::CatalogArgs),
     /// Check messages (JSON Lines, a document or an array) against the documentation.
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Run(args) => run::run(args).await,
         Command::Catalog(args) => catalog::run(args).await,
         Command::Validate(args) => validate::run(args).await,
         Command::Broker(args) => broker::run(args).await,
