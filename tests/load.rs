@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use switchboard::load::{
-    AckMode, ConsumerOptions, InstanceSource, LoadOptions, LoadReport, Mix, Rate, Slo, Speed, run,
+    AckMode, ConsumerOptions, InstanceSource, LoadOptions, LoadReport, Mix, RampOptions, Rate, Slo,
+    Speed, find_max, run,
 };
 use switchboard::provision::AmqpUrl;
 use tokio_util::sync::CancellationToken;
@@ -269,4 +270,61 @@ async fn bad_options_are_refused_in_one_sentence() {
         error.to_string(),
         "invalid rate 0: expected a positive number per second"
     );
+}
+
+#[tokio::test]
+async fn find_max_ramps_until_a_step_is_not_sustained() {
+    let bus = TestBus::start(Bus::Embedded, "load-find-max")
+        .await
+        .unwrap();
+    let mut options = LoadOptions::new(vec![bus.url.clone()], Rate::Instances(20.0));
+    options.speed = Speed::new(f64::INFINITY).unwrap();
+    let ramp = RampOptions {
+        factor: 2.0,
+        step: Duration::from_millis(500),
+        max_steps: 2,
+        ..RampOptions::default()
+    };
+    let found = find_max(
+        &options,
+        &source("fax_success"),
+        &ramp,
+        &CancellationToken::new(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.unit, "instances/s");
+    assert_eq!(found.steps.len(), 2, "{}", found.to_text());
+    assert_eq!(found.steps[1].rate, 40.0);
+    assert!(
+        found.steps.iter().all(|step| step.sustained),
+        "{}",
+        found.to_text()
+    );
+    assert_eq!(found.highest_sustained, Some(40.0));
+    assert!(
+        found
+            .to_text()
+            .contains("highest sustainable rate: 40 instances/s")
+    );
+
+    // A threshold nobody can meet: the first step already falls behind.
+    let impossible = RampOptions {
+        max_confirm_p99: Duration::ZERO,
+        ..ramp
+    };
+    let found = find_max(
+        &options,
+        &source("fax_success"),
+        &impossible,
+        &CancellationToken::new(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.steps.len(), 1);
+    assert_eq!(found.highest_sustained, None);
+    let reason = found.steps[0].reason.as_deref().unwrap();
+    assert!(reason.starts_with("confirm p99 "), "{reason}");
 }

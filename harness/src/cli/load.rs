@@ -15,7 +15,7 @@ use super::format::OutputFormat;
 use crate::load::junit::to_junit;
 use crate::load::slo::Verdict;
 use crate::load::{
-    AckMode, ConsumerOptions, InstanceSource, LiveStatus, LoadOptions, LoadReport, Mix,
+    AckMode, ConsumerOptions, InstanceSource, LiveStatus, LoadError, LoadOptions, LoadReport, Mix,
     RampOptions, Rate, Slo, Speed, find_max, run as run_load,
 };
 use crate::provision::{self, BrokerSpec, Provisioned};
@@ -194,6 +194,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, None) => anyhow::bail!("give --rate or --event-rate"),
     };
     let speed = Speed::new(args.speed)?;
+    if !args.find_max && args.duration.is_none() && args.count.is_none() {
+        // Said before a broker is started for nothing.
+        return Err(LoadError::Unbounded.into());
+    }
     let specs: Vec<BrokerSpec> = if args.brokers.is_empty() {
         vec![BrokerSpec::Embedded]
     } else {

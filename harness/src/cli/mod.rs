@@ -61,7 +61,7 @@ pub enum Command {
     /// Record live traffic from a bus and print each delivery as it arrives.
     Tap(tap::Args),
     /// Play many scenario instances at a controlled rate against a broker and measure it.
-    Load(load::Args),
+    Load(Box<load::Args>),
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -92,7 +92,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Broker(args) => broker::run(args).await,
         Command::CheckScenario(args) => check_scenario::run(args).await,
         Command::Tap(args) => tap::run(args).await,
-        Command::Load(args) => load::run(args).await,
+        Command::Load(args) => load::run(*args).await,
     }
 }
 

@@ -54,7 +54,7 @@ pub enum LoadError {
     Rate(#[from] RateError),
     /// A broker did not accept the first connection.
     #[error(transparent)]
-    Connect(#[from] ConnectError),
+    Connect(Box<ConnectError>),
     /// A scenario of the mix cannot be simulated or rendered.
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -68,6 +68,12 @@ pub enum LoadError {
         /// What the client library reported.
         cause: amqprs::error::Error,
     },
+}
+
+impl From<ConnectError> for LoadError {
+    fn from(error: ConnectError) -> Self {
+        Self::Connect(Box::new(error))
+    }
 }
 
 /// What every task of a run shares.

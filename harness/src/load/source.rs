@@ -31,7 +31,7 @@ pub enum SourceError {
         seed: u64,
         /// Which step and why.
         #[source]
-        source: SimError,
+        source: Box<SimError>,
     },
     /// The Wazo renderer refused the simulated events.
     #[error("scenario '{scenario}' (seed {seed}) cannot be rendered as Wazo messages: {source}")]
@@ -42,7 +42,7 @@ pub enum SourceError {
         seed: u64,
         /// What the renderer said.
         #[source]
-        source: RenderError,
+        source: Box<RenderError>,
     },
 }
 
@@ -155,12 +155,12 @@ fn render(
     let timeline = sim::simulate(scenario, &options).map_err(|source| SourceError::Simulate {
         scenario: scenario.name.clone(),
         seed,
-        source,
+        source: Box::new(source),
     })?;
     let rendered = wazo::render(&timeline).map_err(|source| SourceError::Render {
         scenario: scenario.name.clone(),
         seed,
-        source,
+        source: Box::new(source),
     })?;
     Ok(rendered
         .into_iter()
