@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn parses_latencies_counts_and_rates() {
-        let slo: Slo = "p99<50ms, loss=0,deliver_p99.9<=1.5s,rate>=1000,lag<200us"
+        let slo: Slo = "p99<50ms, loss=0,deliver_p99.9<=1.5s,rate>=1000,lag<200"
             .parse()
             .unwrap();
         let parsed: Vec<(&Metric, Op, f64)> = slo
