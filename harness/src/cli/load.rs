@@ -142,6 +142,11 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_lag: u64,
 
+    /// Messages each channel may hold queued before more are counted as not
+    /// sent (bounds memory when the broker stalls).
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub backlog: usize,
+
     /// How long to wait for outstanding confirms once publishing ends.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub confirm_timeout: Duration,
@@ -242,6 +247,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     options.confirm_timeout = args.confirm_timeout;
     options.drain_timeout = args.drain_timeout;
     options.reconnect_limit = args.reconnect_limit;
+    options.backlog = args.backlog;
 
     let cancel = CancellationToken::new();
     let interrupt = {

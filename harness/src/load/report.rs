@@ -115,6 +115,10 @@ pub struct LoadReport {
     pub schedule_lag: Option<LatencySummary>,
     /// The largest consumer lag seen in a one-second sample.
     pub max_lag: u64,
+    /// CPU seconds the generator's process used (Linux only).
+    pub cpu_s: Option<f64>,
+    /// CPU microseconds per published message (Linux only).
+    pub cpu_us_per_message: Option<f64>,
     /// The strict ledger.
     pub ledger: LedgerReport,
     /// Connection losses, their gaps and attempts.
@@ -130,6 +134,7 @@ impl LoadReport {
         let totals = shared.metrics.counters.read();
         let publishing = facts.publishing.as_secs_f64().max(1e-6);
         let elapsed = facts.elapsed.as_secs_f64().max(1e-6);
+        let cpu_s = super::metrics::process_cpu_seconds();
         let max_lag = facts
             .series
             .iter()
@@ -167,6 +172,10 @@ impl LoadReport {
             deliver_latency: shared.metrics.deliver_latency.summary(),
             schedule_lag: shared.metrics.schedule_lag.summary(),
             max_lag,
+            cpu_s,
+            cpu_us_per_message: cpu_s
+                .filter(|_| totals.published > 0)
+                .map(|cpu| cpu * 1e6 / totals.published as f64),
             ledger: shared.ledger.report(options.confirms),
             outages: facts.outages,
             series: facts.series,
@@ -297,6 +306,12 @@ impl LoadReport {
                 out,
                 "  lag          max {} messages (per-second samples)",
                 self.max_lag
+            );
+        }
+        if let (Some(cpu), Some(per_message)) = (self.cpu_s, self.cpu_us_per_message) {
+            let _ = writeln!(
+                out,
+                "  cpu          {cpu:.2}s in all · {per_message:.1} µs per published message"
             );
         }
         if self.outages.is_empty() {

@@ -33,6 +33,9 @@ use super::source::{InstanceSource, SourceError};
 use super::topic;
 use crate::provision::ConnectError;
 
+/// Instances rendered per scheduler turn before due messages are handed out.
+const RENDER_BATCH: usize = 32;
+
 /// How often the live line is refreshed.
 const LIVE_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -206,6 +209,7 @@ pub async fn run(
     }
     publishers.close();
 
+    let publishing_started = Instant::now();
     let series = Arc::new(Mutex::new(Vec::new()));
     let stop_sampler = CancellationToken::new();
     let sampling = sample(&shared, started, &series, observer, &stop_sampler);
@@ -215,13 +219,13 @@ pub async fn run(
             &mut source,
             schedule,
             senders,
-            started,
+            publishing_started,
             wall_started,
             cancel,
         )
         .await;
         publishers.wait().await;
-        let published_by = started.elapsed();
+        let published_by = publishing_started.elapsed();
         if outcome.is_ok() && !cancel.is_cancelled() {
             drain(&shared, cancel).await;
         }
@@ -387,7 +391,10 @@ async fn schedule_instances(
             break;
         }
         let now = Instant::now();
-        while arrivals_open {
+        // Render a bounded batch per turn, so that due messages go out while
+        // a backlog of arrivals (a rate above what can be rendered) is worked off.
+        let mut rendered = 0;
+        while arrivals_open && rendered < RENDER_BATCH {
             let arrival = schedule.arrival(next_instance);
             let ended = options.count.is_some_and(|count| next_instance >= count)
                 || options.duration.is_some_and(|duration| arrival >= duration);
@@ -416,6 +423,7 @@ async fn schedule_instances(
                 }));
             }
             next_instance += 1;
+            rendered += 1;
         }
         while waiting.peek().is_some_and(|Reverse(due)| due.at <= now) {
             let Some(Reverse(due)) = waiting.pop() else {
@@ -435,6 +443,11 @@ async fn schedule_instances(
                     shared.ledger.not_sent(outbound.seq, NotSent::Cancelled);
                 }
             }
+        }
+        if rendered == RENDER_BATCH {
+            // More arrivals are already due: let the channel tasks run, then go on.
+            tokio::task::yield_now().await;
+            continue;
         }
         let next_arrival = arrivals_open.then(|| started + schedule.arrival(next_instance));
         let next_due = waiting.peek().map(|Reverse(due)| due.at);
