@@ -328,3 +328,35 @@ async fn find_max_ramps_until_a_step_is_not_sustained() {
     let reason = found.steps[0].reason.as_deref().unwrap();
     assert!(reason.starts_with("confirm p99 "), "{reason}");
 }
+
+#[tokio::test]
+async fn an_exchange_of_another_type_is_refused_before_the_run_starts() {
+    let bus = TestBus::start(Bus::Embedded, "load-refused").await.unwrap();
+    let connection = switchboard::provision::connect(&bus.url, "test", Duration::from_secs(5))
+        .await
+        .unwrap();
+    let channel = connection.open_channel(None).await.unwrap();
+    channel
+        .exchange_declare(amqprs::channel::ExchangeDeclareArguments::new(
+            "taken", "direct",
+        ))
+        .await
+        .unwrap();
+    let mut options = options(bus.url.clone(), "taken", 1);
+    options.consumers.count = 1;
+    let error = run(
+        &options,
+        source("fax_success"),
+        &CancellationToken::new(),
+        None,
+    )
+    .await
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("the broker at amqp://127.0.0.1:")
+            && message.contains("refused to set up the consumers' queue for 'calls.#'"),
+        "{message}"
+    );
+    let _ = connection.close().await;
+}

@@ -119,6 +119,19 @@ impl Ledger {
         (state.slots.len() - 1) as u64
     }
 
+    /// Registers the messages of one instance, in order; returns the
+    /// sequence number of the first (the others follow consecutively).
+    pub fn schedule_all(&self, routes: &[u16]) -> u64 {
+        let mut state = self.lock();
+        let first = state.slots.len() as u64;
+        state.slots.extend(routes.iter().map(|routes| Slot {
+            fate: Fate::Scheduled,
+            routes: *routes,
+            seen: 0,
+        }));
+        first
+    }
+
     fn update(&self, seq: u64, change: impl FnOnce(&mut State, usize)) {
         let mut state = self.lock();
         if let Ok(index) = usize::try_from(seq)
@@ -130,27 +143,57 @@ impl Ledger {
 
     /// The message was handed to the broker.
     pub fn published(&self, seq: u64) {
-        self.update(seq, |state, index| {
-            let slot = &mut state.slots[index];
-            if slot.fate == Fate::Scheduled {
-                slot.fate = Fate::Published;
-                let routes = slot.routes;
-                for (binding, routed) in state.routed.iter_mut().enumerate() {
-                    if routes & (1 << binding) != 0 {
-                        *routed += 1;
-                    }
-                }
+        self.published_all(&[seq]);
+    }
+
+    /// These messages were handed to the broker, under one lock. Channel
+    /// tasks report in batches, so a verdict may arrive first: [`Self::settle_all`]
+    /// then counts the message as published itself, and this leaves it alone.
+    pub fn published_all(&self, seqs: &[u64]) {
+        let mut state = self.lock();
+        for seq in seqs {
+            let Some(index) = usize::try_from(*seq)
+                .ok()
+                .filter(|index| *index < state.slots.len())
+            else {
+                continue;
+            };
+            if state.slots[index].fate == Fate::Scheduled {
+                state.slots[index].fate = Fate::Published;
+                route(&mut state, index);
             }
-        });
+        }
     }
 
     fn settle(&self, seq: u64, fate: Fate) {
-        self.update(seq, |state, index| {
-            let slot = &mut state.slots[index];
-            if slot.fate == Fate::Published {
-                slot.fate = fate;
+        self.settle_fate(&[seq], fate);
+    }
+
+    /// Settles messages that were handed to the broker (their publication
+    /// may not be reported yet: see [`Self::published_all`]).
+    fn settle_fate(&self, seqs: &[u64], fate: Fate) {
+        let mut state = self.lock();
+        for seq in seqs {
+            let Some(index) = usize::try_from(*seq)
+                .ok()
+                .filter(|index| *index < state.slots.len())
+            else {
+                continue;
+            };
+            match state.slots[index].fate {
+                Fate::Published => state.slots[index].fate = fate,
+                Fate::Scheduled => {
+                    state.slots[index].fate = fate;
+                    route(&mut state, index);
+                }
+                _ => {}
             }
-        });
+        }
+    }
+
+    /// The broker confirmed (`ack`) or refused these messages, under one lock.
+    pub fn settle_all(&self, seqs: &[u64], ack: bool) {
+        self.settle_fate(seqs, if ack { Fate::Confirmed } else { Fate::Nacked });
     }
 
     /// The broker confirmed the message (basic.ack).
@@ -322,6 +365,16 @@ impl Ledger {
     }
 }
 
+/// Counts slot `index` as routed to each of its bindings (it was published).
+fn route(state: &mut State, index: usize) {
+    let routes = state.slots[index].routes;
+    for (binding, routed) in state.routed.iter_mut().enumerate() {
+        if routes & (1 << binding) != 0 {
+            *routed += 1;
+        }
+    }
+}
+
 /// The ledger's totals: see the module documentation for the identities.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LedgerReport {
@@ -484,6 +537,35 @@ mod tests {
         assert_eq!(report.bindings[0].expected, 1);
         assert_eq!(report.bindings[0].delivered, 1);
         assert!(ledger.drained());
+    }
+
+    #[test]
+    fn batches_schedule_consecutively_and_settle_under_one_lock() {
+        let ledger = Ledger::new(vec!["#".to_owned()]);
+        assert_eq!(ledger.schedule(1), 0);
+        assert_eq!(ledger.schedule_all(&[1, 1, 1]), 1);
+        for seq in 0..4 {
+            ledger.published(seq);
+        }
+        ledger.settle_all(&[0, 1, 2], true);
+        ledger.settle_all(&[3], false);
+        let report = ledger.report(true);
+        assert_eq!(
+            (report.confirmed, report.nacked, report.scheduled),
+            (3, 1, 4)
+        );
+    }
+
+    #[test]
+    fn a_verdict_before_the_published_batch_counts_the_message_once() {
+        let ledger = Ledger::new(vec!["#".to_owned()]);
+        let seq = ledger.schedule(1);
+        ledger.settle_all(&[seq], true);
+        assert_eq!(ledger.lag(), [1]);
+        ledger.published_all(&[seq]);
+        assert_eq!(ledger.lag(), [1], "routed once");
+        let report = ledger.report(true);
+        assert_eq!((report.published, report.confirmed), (1, 1));
     }
 
     #[test]

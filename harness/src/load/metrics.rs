@@ -46,6 +46,26 @@ impl LatencyHistogram {
         self.lock().saturating_record(micros.max(1));
     }
 
+    /// Records several latencies under one lock.
+    pub fn record_all(&self, latencies: impl IntoIterator<Item = Duration>) {
+        let mut histogram = self.lock();
+        for latency in latencies {
+            let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+            histogram.saturating_record(micros.max(1));
+        }
+    }
+
+    /// Adds every value of `other` (a task's own histogram) to this one.
+    pub fn merge(&self, other: &Histogram<u64>) {
+        // Both have the same bounds, so adding cannot fail.
+        let _ = self.lock().add(other);
+    }
+
+    /// An empty histogram with the same bounds, for a task to fill on its own.
+    pub fn local() -> Histogram<u64> {
+        empty_histogram()
+    }
+
     /// Records one latency given in microseconds.
     pub fn record_micros(&self, micros: u64) {
         self.lock().saturating_record(micros.max(1));

@@ -32,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ledger::NotSent;
 use super::link::Link;
-use super::metrics::Counters;
+use super::metrics::{Counters, LatencyHistogram};
 use super::run::Shared;
 use crate::sink::Outgoing;
 use crate::sink::amqp::{JSON_CONTENT_TYPE, declare_wazo_exchange};
@@ -40,6 +40,9 @@ use crate::sink::headers::to_field_table;
 
 /// The header carrying the publish time, in microseconds since the Unix epoch.
 pub const PUBLISHED_AT_HEADER: &str = "x-switchboard-published-us";
+
+/// Published messages a channel task reports to the ledger at once.
+const PUBLISHED_BATCH: usize = 64;
 
 /// How long a stopped (Ctrl-C) run still waits for outstanding confirms.
 const CANCELLED_CONFIRM_GRACE: Duration = Duration::from_secs(1);
@@ -133,18 +136,19 @@ impl ConfirmTracker {
             }
         };
         let metrics = &self.shared.metrics;
-        for (seq, sent) in settled {
-            metrics
-                .confirm_latency
-                .record(now.saturating_duration_since(sent));
-            if ack {
-                self.shared.ledger.confirmed(seq);
-                Counters::bump(&metrics.counters.confirmed);
-            } else {
-                self.shared.ledger.nacked(seq);
-                Counters::bump(&metrics.counters.nacked);
-            }
-        }
+        metrics.confirm_latency.record_all(
+            settled
+                .iter()
+                .map(|(_, sent)| now.saturating_duration_since(*sent)),
+        );
+        let seqs: Vec<u64> = settled.iter().map(|(seq, _)| *seq).collect();
+        self.shared.ledger.settle_all(&seqs, ack);
+        let counter = if ack {
+            &metrics.counters.confirmed
+        } else {
+            &metrics.counters.nacked
+        };
+        counter.fetch_add(seqs.len() as u64, std::sync::atomic::Ordering::Relaxed);
         if self.lock().waiting.is_empty() {
             self.settled.notify_waiters();
         }
@@ -287,13 +291,29 @@ pub async fn channel_task(
 ) {
     let mut session: Option<Session> = None;
     let exchange = shared.options.exchange.clone();
+    // Kept by this task and merged at the end: one lock per run, not per message.
+    let mut schedule_lag = LatencyHistogram::local();
     // A 26-byte constant: within AMQP's 255-byte limit for names.
     let published_at = FieldName::try_from(PUBLISHED_AT_HEADER).expect("a short header name");
+    // Published sequence numbers, reported to the ledger in batches.
+    let mut published = Vec::with_capacity(PUBLISHED_BATCH);
     loop {
-        let next = tokio::select! {
-            biased;
-            () = cancel.cancelled() => None,
-            next = outbound.recv() => next,
+        let next = match outbound.try_recv() {
+            Ok(next) if cancel.is_cancelled() => {
+                shared.ledger.not_sent(next.seq, NotSent::Cancelled);
+                None
+            }
+            Ok(next) => Some(next),
+            Err(_) => {
+                // Nothing queued: report what went out before waiting.
+                shared.ledger.published_all(&published);
+                published.clear();
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => None,
+                    next = outbound.recv() => next,
+                }
+            }
         };
         let Some(Outbound { seq, due, message }) = next else {
             break;
@@ -336,12 +356,15 @@ pub async fn channel_task(
             .await
         {
             Ok(()) => {
-                shared.ledger.published(seq);
+                published.push(seq);
+                if published.len() == PUBLISHED_BATCH {
+                    shared.ledger.published_all(&published);
+                    published.clear();
+                }
                 Counters::bump(&shared.metrics.counters.published);
-                shared
-                    .metrics
-                    .schedule_lag
-                    .record(sent.saturating_duration_since(due));
+                let late = sent.saturating_duration_since(due);
+                schedule_lag
+                    .saturating_record(u64::try_from(late.as_micros()).unwrap_or(u64::MAX).max(1));
             }
             Err(error) => {
                 if shared.options.confirms {
@@ -355,6 +378,8 @@ pub async fn channel_task(
             }
         }
     }
+    shared.ledger.published_all(&published);
+    shared.metrics.schedule_lag.merge(&schedule_lag);
     // Whatever is still queued was never sent: the run was stopped.
     outbound.close();
     while let Ok(Outbound { seq, .. }) = outbound.try_recv() {

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 use super::arrival::{ArrivalSchedule, RateError};
 use super::consumer::{self, consumer_task};
@@ -149,7 +149,7 @@ fn validate(options: &LoadOptions) -> Result<(), LoadError> {
 /// covers what happened until then). `observer` receives live updates.
 pub async fn run(
     options: &LoadOptions,
-    mut source: InstanceSource,
+    source: InstanceSource,
     cancel: &CancellationToken,
     observer: Option<Observer<'_>>,
 ) -> Result<LoadReport, LoadError> {
@@ -176,8 +176,18 @@ pub async fn run(
         started,
     )
     .await?;
-    declare_queues(&shared, &consumer_links).await?;
-    let publisher_links = open_links(options, "publisher", options.connections, started).await?;
+    if let Err(error) = declare_queues(&shared, &consumer_links).await {
+        close_all(&consumer_links).await;
+        return Err(error);
+    }
+    let publisher_links = match open_links(options, "publisher", options.connections, started).await
+    {
+        Ok(links) => links,
+        Err(error) => {
+            close_all(&consumer_links).await;
+            return Err(error);
+        }
+    };
 
     let stop_consumers = CancellationToken::new();
     let consumers = TaskTracker::new();
@@ -213,26 +223,42 @@ pub async fn run(
     let series = Arc::new(Mutex::new(Vec::new()));
     let stop_sampler = CancellationToken::new();
     let sampling = sample(&shared, started, &series, observer, &stop_sampler);
+    // The scheduler runs as a task of its own, on the runtime's workers
+    // beside the channel tasks it feeds (the caller's thread may be
+    // `block_on`'s, which would cost a thread switch per hand-over).
+    let scheduler = {
+        let shared = Arc::clone(&shared);
+        let cancel = cancel.clone();
+        let mut source = source;
+        AbortOnDropHandle::new(tokio::spawn(async move {
+            let outcome = schedule_instances(
+                &shared,
+                &mut source,
+                schedule,
+                senders,
+                publishing_started,
+                wall_started,
+                &cancel,
+            )
+            .await;
+            (outcome, source)
+        }))
+    };
     let scheduling = async {
-        let outcome = schedule_instances(
-            &shared,
-            &mut source,
-            schedule,
-            senders,
-            publishing_started,
-            wall_started,
-            cancel,
-        )
-        .await;
+        let (outcome, source) = match scheduler.await {
+            Ok(finished) => finished,
+            // A panic in the scheduler is a bug: let it surface as one.
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
         publishers.wait().await;
         let published_by = publishing_started.elapsed();
         if outcome.is_ok() && !cancel.is_cancelled() {
             drain(&shared, cancel).await;
         }
         stop_sampler.cancel();
-        (outcome, published_by)
+        (outcome, published_by, source)
     };
-    let ((outcome, published_by), ()) = tokio::join!(scheduling, sampling);
+    let ((outcome, published_by, source), ()) = tokio::join!(scheduling, sampling);
 
     stop_consumers.cancel();
     consumers.wait().await;
@@ -290,10 +316,20 @@ async fn open_links(
             options.connect_timeout,
             started,
         ));
-        link.open().await?;
+        if let Err(error) = link.open().await {
+            close_all(&links).await;
+            return Err(error.into());
+        }
         links.push(link);
     }
     Ok(links)
+}
+
+/// Closes `links` (their watchers end, their connections close).
+async fn close_all(links: &[Arc<Link>]) {
+    for link in links {
+        link.close().await;
+    }
 }
 
 /// Declares and binds every binding's queue once, so that the run fails
@@ -410,17 +446,36 @@ async fn schedule_instances(
             counts[instance.scenario] += 1;
             Counters::bump(&shared.metrics.counters.instances);
             let channel = (next_instance % senders.len() as u64) as usize;
-            for planned in instance.messages {
-                let mask = *routes
-                    .entry(planned.message.routing_key.clone())
-                    .or_insert_with_key(|key| topic::mask(&options.consumers.bindings, key));
-                let seq = shared.ledger.schedule(mask);
-                waiting.push(Reverse(Due {
+            let masks: Vec<u16> = instance
+                .messages
+                .iter()
+                .map(|planned| {
+                    let key = &planned.message.routing_key;
+                    match routes.get(key) {
+                        Some(mask) => *mask,
+                        None => {
+                            let mask = topic::mask(&options.consumers.bindings, key);
+                            routes.insert(key.clone(), mask);
+                            mask
+                        }
+                    }
+                })
+                .collect();
+            let first_seq = shared.ledger.schedule_all(&masks);
+            for (seq, planned) in (first_seq..).zip(instance.messages) {
+                let due = Due {
                     at: arrives_at + options.speed.compress(planned.offset),
                     seq,
                     channel,
                     message: planned.message,
-                }));
+                };
+                // Due already (every step at once, or running late): no need
+                // to go through the heap.
+                if due.at <= now {
+                    dispatch(shared, &senders, due);
+                } else {
+                    waiting.push(Reverse(due));
+                }
             }
             next_instance += 1;
             rendered += 1;
@@ -429,20 +484,7 @@ async fn schedule_instances(
             let Some(Reverse(due)) = waiting.pop() else {
                 break;
             };
-            let outbound = Outbound {
-                seq: due.seq,
-                due: due.at,
-                message: due.message,
-            };
-            match senders[due.channel].try_send(outbound) {
-                Ok(()) => {}
-                Err(TrySendError::Full(outbound)) => {
-                    shared.ledger.not_sent(outbound.seq, NotSent::Backlog);
-                }
-                Err(TrySendError::Closed(outbound)) => {
-                    shared.ledger.not_sent(outbound.seq, NotSent::Cancelled);
-                }
-            }
+            dispatch(shared, &senders, due);
         }
         if rendered == RENDER_BATCH {
             // More arrivals are already due: let the channel tasks run, then go on.
@@ -466,6 +508,24 @@ async fn schedule_instances(
         shared.ledger.not_sent(due.seq, NotSent::Cancelled);
     }
     Ok(counts)
+}
+
+/// Hands a due message to its channel task; a full or closed queue is booked as not sent.
+fn dispatch(shared: &Shared, senders: &[mpsc::Sender<Outbound>], due: Due) {
+    let outbound = Outbound {
+        seq: due.seq,
+        due: due.at,
+        message: due.message,
+    };
+    match senders[due.channel].try_send(outbound) {
+        Ok(()) => {}
+        Err(TrySendError::Full(outbound)) => {
+            shared.ledger.not_sent(outbound.seq, NotSent::Backlog);
+        }
+        Err(TrySendError::Closed(outbound)) => {
+            shared.ledger.not_sent(outbound.seq, NotSent::Cancelled);
+        }
+    }
 }
 
 /// Waits until the consumers have received every routed message, or have
