@@ -437,7 +437,7 @@ impl Row {
             self.rabbitmq / self.embedded
         };
         println!(
-            "| {:<44} | {:>12.0} {:<5} | {:>12.0} {:<5} | {:>6.2}× |",
+            "| {:<48} | {:>12.0} {:<5} | {:>12.0} {:<5} | {:>6.2}× |",
             self.name, self.embedded, self.unit, self.rabbitmq, self.unit, ratio
         );
     }
@@ -530,10 +530,10 @@ async fn run(options: Options) -> BenchResult<()> {
         body(0).len()
     );
     println!(
-        "| {:<44} | {:>18} | {:>18} | {:>7} |",
+        "| {:<48} | {:>18} | {:>18} | {:>7} |",
         "measure", "embedded", "RabbitMQ", "ratio"
     );
-    println!("|{:-<46}|{:-<20}|{:-<20}|{:-<9}|", "", "", "", "");
+    println!("|{:-<50}|{:-<20}|{:-<20}|{:-<9}|", "", "", "", "");
     for confirm in [false, true] {
         let (e, r) = measure_rate(brokers, |target| async move {
             publish_only(&target, messages, confirm).await

@@ -196,8 +196,11 @@ fn reply_codes(connection: lapin::Connection, suffix: String) -> Boxed<Vec<Strin
             .await,
         ));
         let ch = connection.create_channel().await.unwrap();
-        ch.basic_ack(99, BasicAckOptions::default()).await.unwrap();
-        seen.push(code_of(
+        // The ack and the declare go out together: otherwise a fast broker's
+        // channel.close reaches the client before it sends the declare, and
+        // the client (not the broker) answers "invalid channel state".
+        let (acked, declared) = futures_lite::future::zip(
+            ch.basic_ack(99, BasicAckOptions::default()),
             ch.queue_declare(
                 "".into(),
                 QueueDeclareOptions {
@@ -205,9 +208,11 @@ fn reply_codes(connection: lapin::Connection, suffix: String) -> Boxed<Vec<Strin
                     ..Default::default()
                 },
                 FieldTable::default(),
-            )
-            .await,
-        ));
+            ),
+        )
+        .await;
+        acked.unwrap();
+        seen.push(code_of(declared));
         let ch = connection.create_channel().await.unwrap();
         seen.push(code_of(
             ch.exchange_declare(
@@ -425,8 +430,23 @@ fn max_length_and_counts(connection: lapin::Connection, suffix: String) -> Boxed
         )
         .await
         .unwrap();
+        // Confirmed publishes: RabbitMQ counts a message only once its queue
+        // has it, and a confirm is the only promise that it has.
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
         for body in ["1", "2", "3", "4"] {
-            publish(&ch, "", &q, body).await;
+            ch.basic_publish(
+                "".into(),
+                q.as_str().into(),
+                BasicPublishOptions::default(),
+                body.as_bytes(),
+                BasicProperties::default(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
         }
         let mut seen = vec![format!("ready {}", ready_count(&connection, &q).await)];
         seen.push(get(&ch, &q, false).await);

@@ -10,9 +10,9 @@
 //! | [`contract`] | the contract checker: how a message departs from the documentation |
 //! | [`scenario`] | scenario files (TOML): parse, validate with file:line:column errors |
 //! | [`sim`] | the domain simulation: virtual clock, seeded fake data, calls, conferences, … |
-//! | [`dialect`] | renderers: a simulated timeline as the messages a platform sends (Wazo) |
+//! | [`dialect`] | renderers: a simulated timeline as the messages a platform sends (Wazo, Phone.com v2) |
 //! | [`provision`] | brokers: embedded, an `amqp://` URL, a container, a local `rabbitmq-server` |
-//! | [`sink`] | where messages go: the AMQP publisher with confirms |
+//! | [`sink`] | where messages go: the AMQP publisher with confirms, Phone.com webhooks |
 //! | [`record`] | the recording consumer and its [`record::Delivery`] values |
 //! | [`harness`] | [`harness::Harness`]: broker + publisher + recorder for a test |
 //! | [`load`] | load generation against a real broker: rates, latencies, the ledger |

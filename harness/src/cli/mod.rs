@@ -17,10 +17,13 @@ use clap::{Parser, Subcommand};
 
 pub mod broker;
 pub mod catalog;
+pub mod check;
 pub mod check_scenario;
 pub mod format;
 pub mod load;
+pub mod receive;
 pub mod run;
+pub mod run_phonecom;
 pub mod tap;
 pub mod validate;
 
@@ -50,6 +53,8 @@ pub struct Cli {
 pub enum Command {
     /// Play a scenario on a broker and print each delivery as it is received.
     Run(run::Args),
+    /// Run a consumer against a scenario and compare what it prints with a snapshot.
+    Check(check::Args),
     /// Print the catalog of documented events, their JSON Schemas and the errata.
     Catalog(catalog::CatalogArgs),
     /// Check messages (JSON Lines, a document or an array) against the documentation.
@@ -62,6 +67,8 @@ pub enum Command {
     Tap(tap::Args),
     /// Play many scenario instances at a controlled rate against a broker and measure it.
     Load(Box<load::Args>),
+    /// Receive webhook events (Phone.com v2), check each against the contract, answer 200.
+    Receive(receive::Args),
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -87,12 +94,14 @@ pub fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run(args) => run::run(args).await,
+        Command::Check(args) => check::run(args).await,
         Command::Catalog(args) => catalog::run(args).await,
         Command::Validate(args) => validate::run(args).await,
         Command::Broker(args) => broker::run(args).await,
         Command::CheckScenario(args) => check_scenario::run(args).await,
         Command::Tap(args) => tap::run(args).await,
         Command::Load(args) => load::run(*args).await,
+        Command::Receive(args) => receive::run(args).await,
     }
 }
 

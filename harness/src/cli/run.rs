@@ -5,8 +5,8 @@
 //! binds the recorder and plays it. Deliveries are printed as they arrive,
 //! each checked against the contract; a summary ends the output.
 //!
-//! Each dialect has its own path (`run_wazo`); a dialect that publishes
-//! somewhere else than an AMQP exchange adds a function beside it.
+//! Each dialect has its own path: `run_wazo` here publishes on an AMQP
+//! exchange; Phone.com's delivers to webhooks ([`super::run_phonecom`]).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(value_name = "SCENARIO")]
     pub scenario: PathBuf,
 
-    /// The broker: embedded (default), an amqp:// URL, container[:IMAGE:TAG] or local.
+    /// The broker: embedded (default), an amqp:// URL, container (or container:IMAGE:TAG) or local.
     // Parsed in `run`, not by clap: clap would echo a URL's password in its error.
     #[arg(long, default_value = "embedded", value_name = "BROKER")]
     pub broker: String,
@@ -82,6 +82,10 @@ pub struct Args {
     /// After the last publish, how long to wait for deliveries still in flight.
     #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub settle: Duration,
+
+    /// Where Phone.com events go (listeners, headers, timeout, rate limit, reordering).
+    #[command(flatten)]
+    pub webhooks: super::run_phonecom::WebhookArgs,
 }
 
 /// The platforms a scenario can be rendered for.
@@ -112,10 +116,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         speed: args.speed,
     };
     match args.dialect {
-        Dialect::Wazo => run_wazo(&args, &scenario, &options).await,
-        Dialect::Phonecom => anyhow::bail!(
-            "the phonecom dialect cannot be played by `switchboard run` yet; use --dialect wazo"
-        ),
+        Dialect::Wazo => {
+            args.webhooks.refuse_for("wazo")?;
+            run_wazo(&args, &scenario, &options).await
+        }
+        Dialect::Phonecom => {
+            super::run_phonecom::run(
+                &args.webhooks,
+                &scenario,
+                &options,
+                args.format,
+                args.record.as_deref(),
+            )
+            .await
+        }
     }
 }
 

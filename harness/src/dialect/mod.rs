@@ -9,5 +9,7 @@
 //! | module | platform |
 //! |---|---|
 //! | [`wazo`] | Wazo's message bus: wazo-calld, wazo-confd, wazo-auth, … on the `xivo` exchange |
+//! | [`phonecom`] | Phone.com events v2, delivered to webhooks: legs, tags, messages, call logs, recordings |
 
+pub mod phonecom;
 pub mod wazo;

@@ -21,6 +21,41 @@ pub enum HangupCause {
     NoAnswer,
     /// The caller gave up while it was ringing.
     Cancelled,
+    /// The call could not be set up (an error on the way to the callee).
+    Failed,
+}
+
+/// SMS or MMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// Text only.
+    Sms,
+    /// Text with attachments.
+    Mms,
+}
+
+/// Whether a user received a text message or sent one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageDirection {
+    /// From an outside number to the user (`*.receive`).
+    Received,
+    /// From the user to an outside number (`*.send`).
+    Sent,
+}
+
+/// An MMS attachment as the scenario gives it; `url` is generated when absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaSpec {
+    /// The file name.
+    pub filename: String,
+    /// Its MIME type.
+    pub mime_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Where it can be fetched.
+    pub url: Option<String>,
+    /// A thumbnail's URL.
+    pub thumbnail: Option<String>,
 }
 
 /// A start/stop toggle (talking, recording).
@@ -98,15 +133,22 @@ pub enum Action {
         /// The called party (user or external).
         to: String,
     },
-    /// `call.ring`: the callee's channel is created and rings.
+    /// `call.ring`: the callee's channel is created and rings; with a
+    /// `group`, the devices of a ring group's other members ring too.
     CallRing {
         /// The call's handle.
         call: String,
+        /// Other parties ringing at the same time (a ring group).
+        group: Vec<String>,
     },
-    /// `call.answer`: the callee answers; both channels are bridged.
+    /// `call.answer`: a ringing party answers (the callee unless `by` says
+    /// which ring group member); both channels are bridged and the other
+    /// members' channels stop ringing.
     CallAnswer {
         /// The call's handle.
         call: String,
+        /// The ringing party who answers; the callee when absent.
+        by: Option<String>,
     },
     /// `call.hold`: a party puts the call on hold.
     CallHold {
@@ -139,6 +181,15 @@ pub enum Action {
         by: String,
         /// The relocate's completions (Wazo: `answer`, `api`).
         completions: Vec<String>,
+    },
+    /// `call.failover`: the ringing callee does not answer and the call moves
+    /// on to `to` (a ring group's next member, a failover destination): the
+    /// unanswered leg ends and a new one rings.
+    CallFailover {
+        /// The call's handle.
+        call: String,
+        /// The next party to ring.
+        to: String,
     },
     /// `call.hangup`: the call ends.
     CallHangup {
@@ -354,6 +405,38 @@ pub enum Action {
         /// The form content.
         variables: Map<String, Value>,
     },
+    /// `sms.receive|send`, `mms.receive|send`: a text message reaches or
+    /// leaves a user's inbox. Phone.com only: Wazo's bus has no such event.
+    TextMessage {
+        /// The message's handle.
+        message: String,
+        /// SMS or MMS.
+        kind: MessageKind,
+        /// Received or sent by `user`.
+        direction: MessageDirection,
+        /// The user whose inbox holds it.
+        user: String,
+        /// The outside party at the other end.
+        party: String,
+        /// The text.
+        text: String,
+        /// The attachments (MMS only).
+        media: Vec<MediaSpec>,
+    },
+    /// `call_log.available`: the call log of an ended call is ready.
+    /// Phone.com only.
+    CallLogAvailable {
+        /// The call's handle.
+        call: String,
+    },
+    /// `recording.available`: the recording of an ended, answered call is ready.
+    /// Phone.com only.
+    RecordingAvailable {
+        /// The call's handle.
+        call: String,
+        /// Its length; the time the call was up when absent.
+        duration: Option<Duration>,
+    },
     /// `ami`: a raw AMI event.
     Ami {
         /// The AMI event name (e.g. `QueueMemberStatus`).
@@ -393,12 +476,13 @@ const fn spec(
 /// Every action, the single source for validation, errors and documentation.
 pub(crate) const ACTIONS: &[ActionSpec] = &[
     spec("call.start", &["call", "from", "to"], &[]),
-    spec("call.ring", &["call"], &[]),
-    spec("call.answer", &["call"], &[]),
+    spec("call.ring", &["call"], &["group"]),
+    spec("call.answer", &["call"], &["by"]),
     spec("call.hold", &["call"], &["by"]),
     spec("call.resume", &["call"], &["by"]),
     spec("call.transfer", &["call", "by", "to"], &[]),
     spec("call.relocate", &["call", "by"], &["completions"]),
+    spec("call.failover", &["call", "to"], &[]),
     spec("call.hangup", &["call", "cause"], &["by"]),
     spec(
         "conference.join",
@@ -450,6 +534,16 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
     ),
     spec("service.deregister", &["service"], &["tags"]),
     spec("call_form", &["user"], &["variables"]),
+    spec("sms.receive", &["message", "from", "to", "text"], &[]),
+    spec("sms.send", &["message", "from", "to", "text"], &[]),
+    spec(
+        "mms.receive",
+        &["message", "from", "to", "media"],
+        &["text"],
+    ),
+    spec("mms.send", &["message", "from", "to", "media"], &["text"]),
+    spec("call_log.available", &["call"], &[]),
+    spec("recording.available", &["call"], &["duration"]),
     spec("ami", &["event"], &["fields"]),
     spec("emit", &["event"], &["fields"]),
 ];

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::action::{
     ACTIONS, Action, ActionSpec, ExternalAuthChange, FaxOutcome, ForwardKind, HangupCause,
-    ServiceKind, Toggle, VoicemailFolder, find_spec,
+    MediaSpec, MessageDirection, MessageKind, ServiceKind, Toggle, VoicemailFolder, find_spec,
 };
 use super::location::{Diagnostic, SourceFile};
 use super::parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
@@ -444,8 +444,21 @@ impl Context<'_> {
                 from: self.party(args.required(&raw.from, "from")?)?,
                 to: self.party(args.required(&raw.to, "to")?)?,
             },
-            "call.ring" => Action::CallRing { call: call()? },
-            "call.answer" => Action::CallAnswer { call: call()? },
+            "call.ring" => Action::CallRing {
+                call: call()?,
+                group: match &raw.group {
+                    None => Vec::new(),
+                    Some(group) => group
+                        .get_ref()
+                        .iter()
+                        .map(|member| self.party(member))
+                        .collect::<Result<_, _>>()?,
+                },
+            },
+            "call.answer" => Action::CallAnswer {
+                call: call()?,
+                by: self.optional_party(&raw.by)?,
+            },
             "call.hold" => Action::CallHold {
                 call: call()?,
                 by: self.optional_party(&raw.by)?,
@@ -477,9 +490,27 @@ impl Context<'_> {
                         ("busy", HangupCause::Busy),
                         ("no_answer", HangupCause::NoAnswer),
                         ("cancelled", HangupCause::Cancelled),
+                        ("failed", HangupCause::Failed),
                     ],
                 )?,
                 by: self.optional_party(&raw.by)?,
+            },
+            "call.failover" => Action::CallFailover {
+                call: call()?,
+                to: self.party(args.required(&raw.to, "to")?)?,
+            },
+            "sms.receive" | "sms.send" | "mms.receive" | "mms.send" => self.text_message(args)?,
+            "call_log.available" => Action::CallLogAvailable { call: call()? },
+            "recording.available" => Action::RecordingAvailable {
+                call: call()?,
+                duration: raw
+                    .duration
+                    .as_ref()
+                    .map(|text| {
+                        parse_duration(text.get_ref())
+                            .map_err(|message| self.source.diagnostic(text.span(), message))
+                    })
+                    .transpose()?,
             },
             "conference.join" => Action::ConferenceJoin {
                 conference: self.conference(args.required(&raw.conference, "conference")?)?,
@@ -661,6 +692,62 @@ impl Context<'_> {
             }
         };
         Ok(action)
+    }
+
+    /// `sms.*` / `mms.*`: the user's side is `to` when receiving and `from`
+    /// when sending; the other side is an outside number.
+    fn text_message(&self, args: &StepArgs<'_>) -> Result<Action, Diagnostic> {
+        let raw = args.raw;
+        let (kind, direction) = match args.spec.name {
+            "sms.receive" => (MessageKind::Sms, MessageDirection::Received),
+            "sms.send" => (MessageKind::Sms, MessageDirection::Sent),
+            "mms.receive" => (MessageKind::Mms, MessageDirection::Received),
+            _ => (MessageKind::Mms, MessageDirection::Sent),
+        };
+        let from = args.required(&raw.from, "from")?;
+        let to = args.required(&raw.to, "to")?;
+        let (user, party) = match direction {
+            MessageDirection::Received => (to, from),
+            MessageDirection::Sent => (from, to),
+        };
+        let user = self.user(user)?;
+        if !self.parties.externals.contains_key(party.get_ref()) {
+            return Err(unknown(
+                self.source,
+                party,
+                "external",
+                self.parties.externals.keys(),
+            ));
+        }
+        let media = match &raw.media {
+            None => Vec::new(),
+            Some(media) if media.get_ref().is_empty() => {
+                return Err(self.source.diagnostic(
+                    media.span(),
+                    "an MMS needs at least one attachment in `media`",
+                ));
+            }
+            Some(media) => media
+                .get_ref()
+                .iter()
+                .map(|item| MediaSpec {
+                    filename: item.filename.clone(),
+                    mime_type: item.mime_type.clone(),
+                    size: item.size,
+                    url: item.url.clone(),
+                    thumbnail: item.thumbnail.clone(),
+                })
+                .collect(),
+        };
+        Ok(Action::TextMessage {
+            message: owned(args.required(&raw.message, "message")?),
+            kind,
+            direction,
+            user,
+            party: owned(party),
+            text: raw.text.as_ref().map(owned).unwrap_or_default(),
+            media,
+        })
     }
 
     fn fax(&self, args: &StepArgs<'_>) -> Result<Action, Diagnostic> {

@@ -25,8 +25,8 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub use action::{
-    Action, EntryId, ExternalAuthChange, FaxOutcome, ForwardKind, HangupCause, ServiceKind, Toggle,
-    VoicemailFolder, action_names,
+    Action, EntryId, ExternalAuthChange, FaxOutcome, ForwardKind, HangupCause, MediaSpec,
+    MessageDirection, MessageKind, ServiceKind, Toggle, VoicemailFolder, action_names,
 };
 pub use build::DEFAULT_SEED;
 pub use location::{Diagnostic, Location, SourceFile};

@@ -134,6 +134,21 @@ pub(crate) struct RawStep {
     pub fields: Option<Spanned<toml::Table>>,
     pub variables: Option<Spanned<toml::Table>>,
     pub completions: Option<Spanned<Vec<String>>>,
+    pub text: Option<Spanned<String>>,
+    pub media: Option<Spanned<Vec<RawMedia>>>,
+    pub group: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// One MMS attachment as written (`media = [{ filename = "…", type = "…", size = … }]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMedia {
+    pub filename: String,
+    #[serde(rename = "type")]
+    pub mime_type: String,
+    pub size: u64,
+    pub url: Option<String>,
+    pub thumbnail: Option<String>,
 }
 
 /// Lists the arguments present in a step, with their spans, so validation
@@ -192,6 +207,9 @@ impl RawStep {
             fields,
             variables,
             completions,
+            text,
+            media,
+            group,
         )
     }
 }

@@ -134,7 +134,15 @@ fn every_listed_action_is_built() {
     for spec in action::ACTIONS {
         let mut lines = vec![format!("action = \"{}\"", spec.name)];
         for argument in spec.required {
+            // A text message's outside side must be an external.
+            let outside = if spec.name.ends_with(".receive") {
+                "from"
+            } else {
+                "to"
+            };
+            let texting = spec.name.starts_with("sms.") || spec.name.starts_with("mms.");
             let value = match *argument {
+                side if texting && side == outside => "\"x\"",
                 "from" | "to" | "by" | "party" | "user" => "\"alice\"",
                 "cause" => "\"answered\"",
                 "state" => "\"started\"",
@@ -147,15 +155,38 @@ fn every_listed_action_is_built() {
                 "agent" => "\"agent\"",
                 "conference" => "\"room\"",
                 "tenant" => "\"acme\"",
+                "media" => "[{ filename = \"a.jpg\", type = \"image/jpeg\", size = 1 }]",
                 _ => "\"x\"",
             };
             lines.push(format!("{argument} = {value}"));
         }
         let text = format!(
-            "name = \"t\"\n[users.alice]\n[agents.agent]\n[conferences.room]\n[tenants.acme]\n[[steps]]\n{}\n",
+            "name = \"t\"\n[users.alice]\n[externals.x]\n[agents.agent]\n[conferences.room]\n[tenants.acme]\n[[steps]]\n{}\n",
             lines.join("\n")
         );
         let parsed = Scenario::parse(&SourceFile::new("all.toml", text));
         assert!(parsed.is_ok(), "{}: {}", spec.name, parsed.unwrap_err());
     }
+}
+
+#[rstest]
+#[case::sms_with_media(
+    "action = \"sms.send\"\nmessage = \"m\"\nfrom = \"alice\"\nto = \"bob\"\ntext = \"t\"\nmedia = []",
+    "`media` is not an argument of `sms.send`"
+)]
+#[case::mms_without_attachment(
+    "action = \"mms.send\"\nmessage = \"m\"\nfrom = \"alice\"\nto = \"bob\"\nmedia = []",
+    "an MMS needs at least one attachment"
+)]
+#[case::message_from_a_user_to_a_user(
+    "action = \"sms.receive\"\nmessage = \"m\"\nfrom = \"carol\"\nto = \"alice\"\ntext = \"t\"",
+    "unknown external \"carol\"; externals are: bob"
+)]
+#[case::bad_hangup_cause(
+    "action = \"call.hangup\"\ncall = \"c\"\ncause = \"exploded\"",
+    "expected one of \"answered\", \"busy\", \"no_answer\", \"cancelled\", \"failed\""
+)]
+fn phonecom_actions_name_their_mistakes(#[case] step: &str, #[case] expected: &str) {
+    let message = error(&format!("[[steps]]\n{step}\n"));
+    assert!(message.contains(expected), "{message}");
 }

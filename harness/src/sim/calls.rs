@@ -21,7 +21,19 @@ pub(crate) struct Call {
     pub info: CallInfo,
     pub caller: Channel,
     pub callee: Option<Channel>,
+    /// The channels of a ring group's other members, ringing with the callee's.
+    pub also_ringing: Vec<Channel>,
     pub phase: Phase,
+    /// When it was answered, for the length of its recording.
+    pub answered_at: Option<OffsetDateTime>,
+}
+
+/// A call that has ended: what call logs and recordings are about.
+#[derive(Debug, Clone)]
+pub(crate) struct EndedCall {
+    pub info: CallInfo,
+    pub answered_at: Option<OffsetDateTime>,
+    pub ended_at: OffsetDateTime,
 }
 
 impl Call {
@@ -37,6 +49,11 @@ impl Call {
     pub fn parties(&self) -> Vec<&str> {
         let mut parties = vec![self.caller.party.as_str()];
         parties.extend(self.callee.as_ref().map(|callee| callee.party.as_str()));
+        parties.extend(
+            self.also_ringing
+                .iter()
+                .map(|channel| channel.party.as_str()),
+        );
         parties
     }
 }

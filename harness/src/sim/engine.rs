@@ -7,16 +7,23 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::SimError;
-use super::calls::{Call, ChannelIds, Phase};
+use super::calls::{Call, ChannelIds, EndedCall, Phase};
 use super::clock::VirtualClock;
 use super::directory::{Directory, Party};
 use super::event::{
-    CallInfo, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax, FaxChange,
-    Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service, Timed, VoicemailChange,
-    VoicemailMessage,
+    CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax,
+    FaxChange, MediaItem, Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service,
+    TextMessage, Timed, VoicemailChange, VoicemailMessage,
 };
 use super::fakes::Fakes;
-use crate::scenario::{Action, FaxOutcome, HangupCause, Location, Step, Toggle, VoicemailFolder};
+use crate::scenario::{
+    Action, FaxOutcome, HangupCause, Location, MediaSpec, MessageDirection, MessageKind, Step,
+    Toggle, VoicemailFolder,
+};
+
+/// Bytes per second of a call recording: MP3 at 32 kbit/s, a common choice
+/// for telephone-quality audio, so sizes grow with duration as real ones do.
+const RECORDING_BYTES_PER_SECOND: u64 = 4_000;
 
 /// The platform state while a scenario plays.
 pub(crate) struct Engine<'a> {
@@ -28,7 +35,11 @@ pub(crate) struct Engine<'a> {
     step: usize,
     location: Location,
     calls: BTreeMap<String, Call>,
+    ended_calls: BTreeMap<String, EndedCall>,
     calls_started: u64,
+    text_messages: BTreeSet<String>,
+    next_inbox_id: u64,
+    recordings: u64,
     bridges_created: u64,
     relocates: u64,
     participants: BTreeMap<(String, String), Participant>,
@@ -60,7 +71,11 @@ impl<'a> Engine<'a> {
                 column: 0,
             },
             calls: BTreeMap::new(),
+            ended_calls: BTreeMap::new(),
             calls_started: 0,
+            text_messages: BTreeSet::new(),
+            next_inbox_id: u64::from(Fakes::new(seed, "inbox").number(10_000..=99_999)),
+            recordings: 0,
             bridges_created: 0,
             relocates: 0,
             participants: BTreeMap::new(),
@@ -117,8 +132,8 @@ impl<'a> Engine<'a> {
     fn apply(&mut self, action: &Action) -> StepResult {
         match action {
             Action::CallStart { call, from, to } => self.call_start(call, from, to),
-            Action::CallRing { call } => self.call_ring(call),
-            Action::CallAnswer { call } => self.call_answer(call),
+            Action::CallRing { call, group } => self.call_ring(call, group),
+            Action::CallAnswer { call, by } => self.call_answer(call, by.as_deref()),
             Action::CallHold { call, by } => self.call_hold(call, by.as_deref(), true),
             Action::CallResume { call, by } => self.call_hold(call, by.as_deref(), false),
             Action::CallTransfer { call, by, to } => self.call_transfer(call, by, to),
@@ -128,6 +143,24 @@ impl<'a> Engine<'a> {
                 completions,
             } => self.call_relocate(call, by, completions),
             Action::CallHangup { call, cause, by } => self.call_hangup(call, *cause, by.as_deref()),
+            Action::CallFailover { call, to } => self.call_failover(call, to),
+            Action::TextMessage {
+                message,
+                kind,
+                direction,
+                user,
+                party,
+                text,
+                media,
+            } => self.text_message(message, *kind, *direction, user, party, text, media),
+            Action::CallLogAvailable { call } => {
+                let ended = self.ended_call(call, "call_log.available")?;
+                self.emit(DomainEvent::CallLogAvailable { call: ended.info });
+                Ok(())
+            }
+            Action::RecordingAvailable { call, duration } => {
+                self.recording_available(call, *duration)
+            }
             Action::ConferenceJoin {
                 conference,
                 party,
@@ -414,7 +447,9 @@ impl<'a> Engine<'a> {
                 info,
                 caller: channel,
                 callee: None,
+                also_ringing: Vec::new(),
                 phase: Phase::Dialing,
+                answered_at: None,
             },
         );
         Ok(())
@@ -443,12 +478,13 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn call_ring(&mut self, handle: &str) -> StepResult {
+    fn call_ring(&mut self, handle: &str, group: &[String]) -> StepResult {
         let mut call = self.active_call(handle)?;
         let result = match call.phase {
             Phase::Dialing => {
                 let callee = call.info.to.clone();
                 self.ring(&mut call, &callee)
+                    .and_then(|()| self.ring_group(&mut call, group))
             }
             Phase::Ringing => Err(format!("call \"{handle}\" is already ringing")),
             Phase::Up => Err(format!("call \"{handle}\" was already answered")),
@@ -457,11 +493,92 @@ impl<'a> Engine<'a> {
         result
     }
 
-    fn call_answer(&mut self, handle: &str) -> StepResult {
+    /// Rings the devices of a ring group's other members beside the callee's.
+    fn ring_group(&mut self, call: &mut Call, group: &[String]) -> StepResult {
+        for member in group {
+            let ringing = call.parties().contains(&member.as_str());
+            if ringing {
+                return Err(format!(
+                    "\"{member}\" is already on call \"{}\"; a ring group lists other parties",
+                    call.info.handle
+                ));
+            }
+            let party = self.party(member)?;
+            let dialed = party.caller_id_number().to_string();
+            let linked_id = call.caller.linked_id.clone();
+            let caller_party = call.caller.party.clone();
+            let mut channel = self.new_channel(
+                party,
+                Some(&linked_id),
+                &caller_party,
+                Role::Callee,
+                ChannelState::Down,
+                &dialed,
+            );
+            self.channel_event(&call.info, &channel, ChannelChange::Created);
+            channel.state = ChannelState::Ringing;
+            self.channel_event(&call.info, &channel, ChannelChange::Ringing);
+            call.also_ringing.push(channel);
+        }
+        Ok(())
+    }
+
+    /// Ends the ring group's other channels with `cause`.
+    fn stop_ring_group(&mut self, call: &mut Call, cause: HangupCause) {
+        for channel in std::mem::take(&mut call.also_ringing) {
+            self.channel_event(&call.info, &channel, ChannelChange::HungUp(cause));
+        }
+    }
+
+    fn call_answer(&mut self, handle: &str, by: Option<&str>) -> StepResult {
         let mut call = self.active_call(handle)?;
-        let result = self.answer(&mut call);
+        let result = self
+            .pick_answerer(&mut call, by)
+            .and_then(|()| self.answer(&mut call));
+        if result.is_ok() {
+            // The others stop ringing once one member has answered.
+            self.stop_ring_group(&mut call, HangupCause::NoAnswer);
+        }
         self.calls.insert(handle.to_string(), call);
         result
+    }
+
+    /// Makes the ring group member `by` the callee, so that it is the one who answers.
+    fn pick_answerer(&mut self, call: &mut Call, by: Option<&str>) -> StepResult {
+        let Some(by) = by else { return Ok(()) };
+        if call
+            .callee
+            .as_ref()
+            .is_some_and(|callee| callee.party == by)
+        {
+            return Ok(());
+        }
+        let Some(position) = call
+            .also_ringing
+            .iter()
+            .position(|channel| channel.party == by)
+        else {
+            let ringing: Vec<&str> = call
+                .callee
+                .iter()
+                .chain(&call.also_ringing)
+                .map(|channel| channel.party.as_str())
+                .collect();
+            return Err(format!(
+                "\"{by}\" is not ringing on call \"{}\"; ringing: {}",
+                call.info.handle,
+                if ringing.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    ringing.join(", ")
+                }
+            ));
+        };
+        let answerer = call.also_ringing.remove(position);
+        if let Some(previous) = call.callee.replace(answerer) {
+            call.also_ringing.insert(0, previous);
+        }
+        Ok(())
     }
 
     fn answer(&mut self, call: &mut Call) -> StepResult {
@@ -488,6 +605,7 @@ impl<'a> Engine<'a> {
         self.bridge(&call.info, &mut call.caller, &mut callee, &bridge);
         call.callee = Some(callee);
         call.phase = Phase::Up;
+        call.answered_at = Some(self.now);
         Ok(())
     }
 
@@ -686,6 +804,147 @@ impl<'a> Engine<'a> {
             self.calls.insert(handle.to_string(), call);
             return Err(message);
         }
+        self.ended_calls.insert(
+            handle.to_string(),
+            EndedCall {
+                info: call.info,
+                answered_at: call.answered_at,
+                ended_at: self.now,
+            },
+        );
+        Ok(())
+    }
+
+    fn call_failover(&mut self, handle: &str, to: &str) -> StepResult {
+        let mut call = self.active_call(handle)?;
+        let result = self.failover(&mut call, to);
+        self.calls.insert(handle.to_string(), call);
+        result
+    }
+
+    /// The ringing callee gives up its turn: its channel ends unanswered and
+    /// `to` rings instead, on the same call.
+    fn failover(&mut self, call: &mut Call, to: &str) -> StepResult {
+        let handle = call.info.handle.clone();
+        if call.phase != Phase::Ringing {
+            return Err(format!(
+                "call \"{handle}\" is not ringing; only a ringing call can fail over (add a call.ring step, or hang it up)"
+            ));
+        }
+        if call.parties().contains(&to) {
+            return Err(format!(
+                "\"{to}\" is already on call \"{handle}\"; fail over to another party"
+            ));
+        }
+        let Some(unanswered) = call.callee.take() else {
+            return Err(format!("call \"{handle}\" has no callee channel"));
+        };
+        self.channel_event(
+            &call.info,
+            &unanswered,
+            ChannelChange::HungUp(HangupCause::NoAnswer),
+        );
+        self.stop_ring_group(call, HangupCause::NoAnswer);
+        self.ring(call, to)
+    }
+
+    fn ended_call(&self, handle: &str, action: &str) -> Result<EndedCall, String> {
+        if self.calls.contains_key(handle) {
+            return Err(format!(
+                "call \"{handle}\" is still in progress; {action} comes after its call.hangup step"
+            ));
+        }
+        self.ended_calls.get(handle).cloned().ok_or_else(|| {
+            format!("no call \"{handle}\" has ended; {action} needs a call started and hung up before it")
+        })
+    }
+
+    fn recording_available(&mut self, handle: &str, duration: Option<Duration>) -> StepResult {
+        let ended = self.ended_call(handle, "recording.available")?;
+        let Some(answered_at) = ended.answered_at else {
+            return Err(format!(
+                "call \"{handle}\" was never answered, so nothing was recorded"
+            ));
+        };
+        let duration_seconds = match duration {
+            Some(duration) => duration.as_secs(),
+            None => (ended.ended_at - answered_at)
+                .whole_seconds()
+                .unsigned_abs(),
+        };
+        self.recordings += 1;
+        let recording = CallRecording {
+            uuid: Fakes::new(self.seed, &format!("recording/{}", self.recordings)).uuid(),
+            duration_seconds,
+            size: duration_seconds * RECORDING_BYTES_PER_SECOND,
+        };
+        self.emit(DomainEvent::RecordingAvailable {
+            call: ended.info,
+            recording,
+        });
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)] // One per argument of the step.
+    fn text_message(
+        &mut self,
+        handle: &str,
+        kind: MessageKind,
+        direction: MessageDirection,
+        user: &str,
+        party: &str,
+        text: &str,
+        media: &[MediaSpec],
+    ) -> StepResult {
+        if !self.text_messages.insert(handle.to_string()) {
+            return Err(format!(
+                "message \"{handle}\" was already sent or received; give this one another handle"
+            ));
+        }
+        match (kind, media.is_empty()) {
+            (MessageKind::Sms, false) => {
+                return Err(
+                    "an SMS has no attachments; use mms.receive / mms.send for `media`".into(),
+                );
+            }
+            (MessageKind::Mms, true) => {
+                return Err("an MMS needs at least one attachment in `media`".into());
+            }
+            _ => {}
+        }
+        let mut fakes = Fakes::new(self.seed, &format!("message/{handle}"));
+        let uuid = fakes.uuid();
+        let media = media
+            .iter()
+            .map(|item| MediaItem {
+                url: item.url.clone().unwrap_or_else(|| {
+                    format!(
+                        "https://media.example.com/mms/{}/{}",
+                        fakes.uuid(),
+                        item.filename
+                    )
+                }),
+                mime_type: item.mime_type.clone(),
+                size: item.size,
+                filename: item.filename.clone(),
+                thumbnail: item.thumbnail.clone(),
+            })
+            .collect();
+        let inbox_id = self.next_inbox_id;
+        self.next_inbox_id += 1;
+        self.emit(DomainEvent::TextMessage {
+            message: TextMessage {
+                handle: handle.to_string(),
+                uuid,
+                kind,
+                direction,
+                user: user.to_string(),
+                party: party.to_string(),
+                inbox_id,
+                text: text.to_string(),
+                media,
+            },
+        });
         Ok(())
     }
 
@@ -695,10 +954,16 @@ impl<'a> Engine<'a> {
         match (cause, answered) {
             (HangupCause::Answered, false) => {
                 return Err(format!(
-                    "call \"{handle}\" was not answered; use cause \"no_answer\", \"busy\" or \"cancelled\""
+                    "call \"{handle}\" was not answered; use cause \"no_answer\", \"busy\", \"cancelled\" or \"failed\""
                 ));
             }
-            (HangupCause::Busy | HangupCause::NoAnswer | HangupCause::Cancelled, true) => {
+            (
+                HangupCause::Busy
+                | HangupCause::NoAnswer
+                | HangupCause::Cancelled
+                | HangupCause::Failed,
+                true,
+            ) => {
                 return Err(format!(
                     "call \"{handle}\" was answered; use cause \"answered\""
                 ));
@@ -740,13 +1005,20 @@ impl<'a> Engine<'a> {
                 second.bridge = None;
                 self.channel_event(&info, second, change);
             }
-            HangupCause::Busy | HangupCause::NoAnswer => {
+            HangupCause::Busy | HangupCause::NoAnswer | HangupCause::Failed => {
                 if let Some(mut callee) = callee {
                     if cause == HangupCause::Busy {
                         callee.state = ChannelState::Busy;
                     }
                     self.channel_event(&info, &callee, change);
                 }
+                // A busy callee says nothing of the others: they were not answered.
+                let others = if cause == HangupCause::Busy {
+                    HangupCause::NoAnswer
+                } else {
+                    cause
+                };
+                self.stop_ring_group(call, others);
                 self.channel_event(&info, &caller, change);
             }
             HangupCause::Cancelled => {
@@ -754,6 +1026,7 @@ impl<'a> Engine<'a> {
                 if let Some(callee) = callee {
                     self.channel_event(&info, &callee, change);
                 }
+                self.stop_ring_group(call, cause);
             }
         }
         Ok(())

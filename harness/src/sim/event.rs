@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::scenario::{
-    EntryId, ExternalAuthChange, ForwardKind, HangupCause, ServiceKind, Toggle, VoicemailFolder,
+    EntryId, ExternalAuthChange, ForwardKind, HangupCause, MessageDirection, MessageKind,
+    ServiceKind, Toggle, VoicemailFolder,
 };
 
 /// A domain event and when it happened.
@@ -271,7 +272,60 @@ pub struct Service {
     pub tags: Vec<String>,
 }
 
+/// An SMS or MMS in a user's inbox (Phone.com only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextMessage {
+    /// The scenario's handle.
+    pub handle: String,
+    /// Its unique id.
+    pub uuid: Uuid,
+    /// SMS or MMS.
+    pub kind: MessageKind,
+    /// Received or sent by the user.
+    pub direction: MessageDirection,
+    /// The user whose inbox holds it.
+    pub user: String,
+    /// The outside party at the other end.
+    pub party: String,
+    /// Its position in the inbox (counts up from a seeded start).
+    pub inbox_id: u64,
+    /// The text.
+    pub text: String,
+    /// The attachments, each with a URL.
+    pub media: Vec<MediaItem>,
+}
+
+/// An MMS attachment, complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaItem {
+    /// Where it can be fetched.
+    pub url: String,
+    /// Its MIME type.
+    pub mime_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The file name.
+    pub filename: String,
+    /// A thumbnail's URL.
+    pub thumbnail: Option<String>,
+}
+
+/// A call recording (Phone.com only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecording {
+    /// Its unique id.
+    pub uuid: Uuid,
+    /// Its length in seconds.
+    pub duration_seconds: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
 /// Something that happened on the platform.
+///
+/// Most variants are things both platforms publish. The ones marked
+/// *Phone.com only* (text messages, call logs, recordings) have no word on
+/// Wazo's bus: the Wazo dialect skips them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
     /// A channel of a call changed; `channel` is its state afterwards.
@@ -422,6 +476,23 @@ pub enum DomainEvent {
         user: String,
         /// The form content.
         variables: Map<String, Value>,
+    },
+    /// Phone.com only: an SMS or MMS was received or sent.
+    TextMessage {
+        /// The message.
+        message: TextMessage,
+    },
+    /// Phone.com only: the call log of an ended call is available.
+    CallLogAvailable {
+        /// The call.
+        call: CallInfo,
+    },
+    /// Phone.com only: the recording of a call is available.
+    RecordingAvailable {
+        /// The call recorded.
+        call: CallInfo,
+        /// The recording.
+        recording: CallRecording,
     },
     /// A raw AMI event.
     Ami {

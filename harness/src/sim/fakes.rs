@@ -56,6 +56,14 @@ impl Fakes {
             .collect()
     }
 
+    /// Shuffles `items` in place (Fisher–Yates), the same way for the same seed and label.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for last in (1..items.len()).rev() {
+            let other = self.rng.random_range(0..=last);
+            items.swap(last, other);
+        }
+    }
+
     /// A private IPv4 address.
     pub fn private_address(&mut self) -> String {
         let [b, c, d]: [u8; 3] = self.rng.random();
@@ -88,6 +96,20 @@ mod tests {
         assert_ne!(alice, Fakes::new(7, "user/bob").uuid());
         assert_ne!(alice, Fakes::new(8, "user/alice").uuid());
         assert_eq!(alice.get_version_num(), 4);
+    }
+
+    #[test]
+    fn shuffles_are_permutations_fixed_by_the_seed() {
+        let shuffled = |seed| {
+            let mut items: Vec<u32> = (0..20).collect();
+            Fakes::new(seed, "s").shuffle(&mut items);
+            items
+        };
+        let mut sorted = shuffled(1);
+        assert_eq!(shuffled(1), sorted);
+        assert_ne!(shuffled(2), sorted);
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
     }
 
     #[test]

@@ -22,9 +22,9 @@ pub use directory::{
     Agent, Conference, DEFAULT_TENANT, Directory, External, Party, Platform, Tenant, User,
 };
 pub use event::{
-    CallInfo, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax, FaxChange,
-    Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service, Timed, VoicemailChange,
-    VoicemailMessage,
+    CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax,
+    FaxChange, MediaItem, Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service,
+    TextMessage, Timed, VoicemailChange, VoicemailMessage,
 };
 pub use fakes::Fakes;
 

@@ -168,3 +168,115 @@ proptest! {
         prop_assert_ne!(first.directory.platform, simulate(&scenario, &other).unwrap().directory.platform);
     }
 }
+
+#[test]
+fn a_failover_ends_the_unanswered_channel_and_rings_the_next_party() {
+    let timeline = simulate(&shipped("call_failover"), &SimOptions::default()).unwrap();
+    let changes = changes(&timeline);
+    assert_eq!(
+        changes[..6],
+        [
+            ("bob".to_string(), ChannelChange::Created),
+            ("alice".to_string(), ChannelChange::Created),
+            ("alice".to_string(), ChannelChange::Ringing),
+            (
+                "alice".to_string(),
+                ChannelChange::HungUp(HangupCause::NoAnswer)
+            ),
+            ("carol".to_string(), ChannelChange::Created),
+            ("carol".to_string(), ChannelChange::Ringing),
+        ]
+    );
+}
+
+#[test]
+fn a_recording_lasts_as_long_as_the_call_was_up() {
+    let timeline = simulate(&shipped("call_log_and_recording"), &SimOptions::default()).unwrap();
+    let recording = timeline
+        .events
+        .iter()
+        .find_map(|timed| match &timed.event {
+            DomainEvent::RecordingAvailable { recording, .. } => Some(recording.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(recording.duration_seconds, 200);
+    assert_eq!(recording.size, 200 * 4_000);
+}
+
+#[test]
+fn phonecom_only_steps_that_make_no_sense_are_refused() {
+    let cases = [
+        (
+            "[[steps]]\naction = \"call_log.available\"\ncall = \"c\"\n",
+            "no call \"c\" has ended",
+        ),
+        (
+            "[[steps]]\naction = \"call.start\"\ncall = \"c\"\nfrom = \"bob\"\nto = \"alice\"\n[[steps]]\naction = \"recording.available\"\ncall = \"c\"\n",
+            "call \"c\" is still in progress",
+        ),
+        (
+            "[[steps]]\naction = \"call.start\"\ncall = \"c\"\nfrom = \"bob\"\nto = \"alice\"\n[[steps]]\naction = \"call.hangup\"\ncall = \"c\"\ncause = \"cancelled\"\n[[steps]]\naction = \"recording.available\"\ncall = \"c\"\n",
+            "was never answered",
+        ),
+        (
+            "[[steps]]\naction = \"call.start\"\ncall = \"c\"\nfrom = \"bob\"\nto = \"alice\"\n[[steps]]\naction = \"call.failover\"\ncall = \"c\"\nto = \"carol\"\n",
+            "is not ringing",
+        ),
+        (
+            "[[steps]]\naction = \"sms.receive\"\nmessage = \"m\"\nfrom = \"bob\"\nto = \"alice\"\ntext = \"a\"\n[[steps]]\naction = \"sms.send\"\nmessage = \"m\"\nfrom = \"alice\"\nto = \"bob\"\ntext = \"b\"\n",
+            "message \"m\" was already sent or received",
+        ),
+    ];
+    for (steps, expected) in cases {
+        let error = simulate(&scenario(steps), &SimOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(expected), "{error}");
+    }
+}
+
+#[test]
+fn a_ring_group_member_answers_and_the_others_stop_ringing() {
+    let steps = r#"
+[[steps]]
+action = "call.start"
+call = "c"
+from = "bob"
+to = "alice"
+[[steps]]
+action = "call.ring"
+call = "c"
+group = ["carol"]
+[[steps]]
+action = "call.answer"
+call = "c"
+by = "carol"
+"#;
+    let timeline = simulate(&scenario(steps), &SimOptions::default()).unwrap();
+    let changes = changes(&timeline);
+    let alice_ends = changes
+        .iter()
+        .position(|change| {
+            *change
+                == (
+                    "alice".to_string(),
+                    ChannelChange::HungUp(HangupCause::NoAnswer),
+                )
+        })
+        .unwrap();
+    let carol_answers = changes
+        .iter()
+        .position(|change| *change == ("carol".to_string(), ChannelChange::Answered))
+        .unwrap();
+    assert!(carol_answers < alice_ends, "{changes:?}");
+
+    let wrong = steps.replace("by = \"carol\"", "by = \"bob\"");
+    let error = simulate(&scenario(&wrong), &SimOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("\"bob\" is not ringing on call \"c\"; ringing: alice, carol"),
+        "{error}"
+    );
+}

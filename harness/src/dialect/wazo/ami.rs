@@ -200,5 +200,6 @@ fn hangup_cause(cause: HangupCause, channel: &Channel) -> (u8, &'static str) {
             (19, "User alerting, no answer")
         }
         HangupCause::NoAnswer => (16, "Normal Clearing"),
+        HangupCause::Failed => (41, "Temporary failure"),
     }
 }

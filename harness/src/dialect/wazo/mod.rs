@@ -272,6 +272,11 @@ impl<'t> Renderer<'t> {
             }
             DomainEvent::Ami { event, fields } => ami::raw(self, event, fields),
             DomainEvent::Emit { event, fields } => emit::emit(self, event, fields),
+            // Phone.com only: Wazo's bus has no event for text messages, call
+            // logs or recordings, so there is nothing to say.
+            DomainEvent::TextMessage { .. }
+            | DomainEvent::CallLogAvailable { .. }
+            | DomainEvent::RecordingAvailable { .. } => Ok(()),
         }
     }
 

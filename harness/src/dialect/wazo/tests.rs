@@ -108,9 +108,19 @@ fn every_shipped_scenario_renders_conforming_messages() {
         if path.extension().is_some_and(|ext| ext == "toml") {
             files += 1;
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            let timeline = timeline(&name);
             let rendered =
-                render_checked(&timeline(&name)).unwrap_or_else(|error| panic!("{name}: {error}"));
-            assert!(!rendered.is_empty(), "{name}");
+                render_checked(&timeline).unwrap_or_else(|error| panic!("{name}: {error}"));
+            // Scenarios of Phone.com-only events (messages) have nothing to say on Wazo's bus.
+            let phonecom_only = timeline.events.iter().all(|timed| {
+                matches!(
+                    timed.event,
+                    DomainEvent::TextMessage { .. }
+                        | DomainEvent::CallLogAvailable { .. }
+                        | DomainEvent::RecordingAvailable { .. }
+                )
+            });
+            assert!(!rendered.is_empty() || phonecom_only, "{name}");
             assert!(rendered.windows(2).all(|w| w[0].at <= w[1].at), "{name}");
         }
     }
