@@ -36,6 +36,9 @@ use crate::provision::ConnectError;
 /// Instances rendered per scheduler turn before due messages are handed out.
 const RENDER_BATCH: usize = 32;
 
+/// Messages queued on a channel beyond which no further instance is rendered for it.
+const RENDER_AHEAD: usize = 2048;
+
 /// How often the live line is refreshed.
 const LIVE_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -136,9 +139,9 @@ fn validate(options: &LoadOptions) -> Result<(), LoadError> {
             "--prefetch must be at least 1 (0 would mean unlimited)".to_owned(),
         ));
     }
-    if options.backlog == 0 {
+    if options.backlog < 2 {
         return Err(LoadError::Invalid(
-            "the backlog must be at least 1".to_owned(),
+            "the backlog must be at least 2 messages".to_owned(),
         ));
     }
     Ok(())
@@ -417,6 +420,10 @@ async fn schedule_instances(
     cancel: &CancellationToken,
 ) -> Result<Vec<u64>, LoadError> {
     let options = &shared.options;
+    // Rendering stops getting ahead of a channel once this many of its
+    // messages are queued: rendering far ahead only fills memory, and an
+    // instance rendered late is measured late.
+    let render_ahead = RENDER_AHEAD.min(options.backlog / 2).max(1);
     let mut counts = vec![0u64; source.names().len()];
     let mut waiting: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
     let mut routes: HashMap<String, u16> = HashMap::new();
@@ -430,6 +437,7 @@ async fn schedule_instances(
         // Render a bounded batch per turn, so that due messages go out while
         // a backlog of arrivals (a rate above what can be rendered) is worked off.
         let mut rendered = 0;
+        let mut throttled = None;
         while arrivals_open && rendered < RENDER_BATCH {
             let arrival = schedule.arrival(next_instance);
             let ended = options.count.is_some_and(|count| next_instance >= count)
@@ -442,10 +450,17 @@ async fn schedule_instances(
             if arrives_at > now {
                 break;
             }
+            let channel = (next_instance % senders.len() as u64) as usize;
+            let sender = &senders[channel];
+            if sender.max_capacity() - sender.capacity() >= render_ahead {
+                // The channel is behind: render this instance once it has
+                // room (it stays due; its lateness is measured).
+                throttled = Some(channel);
+                break;
+            }
             let instance = source.instance(next_instance, wall_started + arrival)?;
             counts[instance.scenario] += 1;
             Counters::bump(&shared.metrics.counters.instances);
-            let channel = (next_instance % senders.len() as u64) as usize;
             let masks: Vec<u16> = instance
                 .messages
                 .iter()
@@ -485,6 +500,16 @@ async fn schedule_instances(
                 break;
             };
             dispatch(shared, &senders, due);
+        }
+        if let Some(channel) = throttled {
+            let sender = &senders[channel];
+            // Wait until the channel's queue is down to `render_ahead` messages.
+            let room = sender.max_capacity() - render_ahead;
+            tokio::select! {
+                reserved = sender.reserve_many(room) => drop(reserved),
+                () = cancel.cancelled() => break,
+            }
+            continue;
         }
         if rendered == RENDER_BATCH {
             // More arrivals are already due: let the channel tasks run, then go on.
