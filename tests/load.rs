@@ -325,6 +325,7 @@ async fn find_max_ramps_until_a_step_is_not_sustained() {
     .unwrap();
     assert_eq!(found.steps.len(), 1);
     assert_eq!(found.highest_sustained, None);
+    assert!(found.limit_reached);
     let reason = found.steps[0].reason.as_deref().unwrap();
     assert!(reason.starts_with("confirm p99 "), "{reason}");
 }

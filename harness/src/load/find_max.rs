@@ -78,6 +78,9 @@ pub struct FindMaxReport {
     pub steps: Vec<RampStep>,
     /// The highest sustained rate (none if even the first step was not).
     pub highest_sustained: Option<f64>,
+    /// Whether a step fell behind: without one, the highest sustained rate
+    /// is only a lower bound.
+    pub limit_reached: bool,
     /// The report of the last sustained step.
     pub best: Option<LoadReport>,
 }
@@ -193,8 +196,10 @@ pub async fn find_max(
         highest = Some(rate.per_second());
         best = Some(report);
     }
+    let limit_reached = steps.last().is_some_and(|step| !step.sustained);
     Ok(FindMaxReport {
         unit: start.unit(),
+        limit_reached,
         steps,
         highest_sustained: highest,
         best,
