@@ -361,3 +361,24 @@ async fn an_exchange_of_another_type_is_refused_before_the_run_starts() {
     );
     let _ = connection.close().await;
 }
+
+#[tokio::test]
+async fn several_brokers_share_the_connections() {
+    let bus = TestBus::start(Bus::Embedded, "load-cluster").await.unwrap();
+    // Two URLs of one broker stand for two nodes of a cluster.
+    let other: AmqpUrl = format!("amqp://guest:guest@localhost:{}/%2f", bus.url.port())
+        .parse()
+        .unwrap();
+    let mut options = options(bus.url.clone(), "xivo", 30);
+    options.brokers.push(other);
+    let report = run(&options, source(CALL_MIX), &CancellationToken::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(report.brokers.len(), 2);
+    assert!(
+        report.brokers[1].contains("localhost"),
+        "{:?}",
+        report.brokers
+    );
+    assert_clean(&report, 30);
+}

@@ -158,3 +158,34 @@ fn bad_input_exits_2_with_one_sentence() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn ctrl_c_ends_the_run_with_a_full_report() {
+    let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "load",
+            "--mix",
+            "call_lifecycle",
+            "--rate",
+            "50",
+            "--duration",
+            "60s",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("(interrupted)"), "{stdout}");
+    assert!(stdout.contains("ledger       scheduled "), "{stdout}");
+    assert!(stdout.contains("not sent"), "{stdout}");
+}
