@@ -257,6 +257,20 @@ async fn bad_options_are_refused_in_one_sentence() {
             .starts_with("cannot reach the broker at amqp://127.0.0.1:1/"),
         "{error}"
     );
+    options.consumers.bindings = vec!["calls.#".to_owned()];
+    let error = run(
+        &options,
+        source("fax_success"),
+        &CancellationToken::new(),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid load options: --bind needs consumers: add --consumers N"
+    );
+    options.consumers.bindings.clear();
     options.rate = Rate::Instances(0.0);
     let error = run(
         &options,

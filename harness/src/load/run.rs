@@ -129,6 +129,11 @@ fn validate(options: &LoadOptions) -> Result<(), LoadError> {
             "--connections and --channels must be at least 1".to_owned(),
         ));
     }
+    if options.consumers.count == 0 && !options.consumers.bindings.is_empty() {
+        return Err(LoadError::Invalid(
+            "--bind needs consumers: add --consumers N".to_owned(),
+        ));
+    }
     if options.effective_bindings().len() > 16 {
         return Err(LoadError::Invalid(
             "at most 16 --bind keys are supported".to_owned(),
