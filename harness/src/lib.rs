@@ -15,6 +15,7 @@
 //! | [`sink`] | where messages go: the AMQP publisher with confirms, Phone.com webhooks |
 //! | [`record`] | the recording consumer and its [`record::Delivery`] values |
 //! | [`harness`] | [`harness::Harness`]: broker + publisher + recorder for a test |
+//! | [`load`] | load generation against a real broker: rates, latencies, the ledger |
 //! | [`cli`] | the `switchboard` command line, a thin layer over the library |
 
 pub mod catalog;
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod contract;
 pub mod dialect;
 pub mod harness;
+pub mod load;
 pub mod provision;
 pub mod record;
 pub mod scenario;

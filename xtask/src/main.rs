@@ -3,6 +3,7 @@
 //! One module per task. `cargo xtask --help` lists them.
 
 mod bench_broker;
+mod bench_load;
 mod ci;
 mod conformance;
 mod rabbitmq;
@@ -26,6 +27,10 @@ Tasks:
   bench broker [--messages N]
                      the embedded broker against the local RabbitMQ, same client code:
                      rates, latency, routing cost, start-up; each figure with its ratio
+  bench load [--messages N] [--kombu-messages N] [--runs N] [--connections N]
+             [--channels N] [--confirm on|off]
+                     switchboard load (call mix) against a bare amqprs loop and kombu on the
+                     local RabbitMQ: rates, ratios, CPU per message, which process saturates
 ";
 
 fn main() -> ExitCode {
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
         ["rabbitmq", "down"] => rabbitmq::down(),
         ["conformance"] => conformance::run(),
         ["bench", "broker", extra @ ..] => bench_broker::run(extra),
+        ["bench", "load", extra @ ..] => bench_load::run(extra),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())

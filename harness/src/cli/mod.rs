@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod check;
 pub mod check_scenario;
 pub mod format;
+pub mod load;
 pub mod receive;
 pub mod run;
 pub mod run_phonecom;
@@ -64,6 +65,8 @@ pub enum Command {
     CheckScenario(check_scenario::Args),
     /// Record live traffic from a bus and print each delivery as it arrives.
     Tap(tap::Args),
+    /// Play many scenario instances at a controlled rate against a broker and measure it.
+    Load(Box<load::Args>),
     /// Receive webhook events (Phone.com v2), check each against the contract, answer 200.
     Receive(receive::Args),
 }
@@ -97,6 +100,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Broker(args) => broker::run(args).await,
         Command::CheckScenario(args) => check_scenario::run(args).await,
         Command::Tap(args) => tap::run(args).await,
+        Command::Load(args) => load::run(*args).await,
         Command::Receive(args) => receive::run(args).await,
     }
 }

@@ -1,0 +1,180 @@
+//! The baseline of `cargo xtask bench load`: the fastest plain amqprs
+//! publisher we can write, with the same connections, channels and confirm
+//! setting as `switchboard load`, publishing a fixed 400-byte body.
+//!
+//! Whatever `switchboard load` does beyond this (simulating and rendering
+//! realistic events, the ledger, histograms) is its overhead; the bench
+//! reports the ratio of the two rates.
+//!
+//! Usage: `bench_bare_publisher URL EXCHANGE MESSAGES CONNECTIONS CHANNELS on|off`.
+//! Prints one line: `published=N seconds=S rate=R cpu_s=C`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use amqprs::callbacks::ChannelCallback;
+use amqprs::channel::{
+    BasicPublishArguments, Channel, ConfirmSelectArguments, ExchangeDeclareArguments, ExchangeType,
+};
+use amqprs::connection::{Connection, OpenConnectionArguments};
+use amqprs::security::SecurityCredentials;
+use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, Nack, Return};
+use tokio::sync::Notify;
+
+/// Counts acks (single or multiple) against publishes.
+#[derive(Clone, Default)]
+struct Acks {
+    acked: Arc<AtomicU64>,
+    all_acked: Arc<Notify>,
+}
+
+#[async_trait::async_trait]
+impl ChannelCallback for Acks {
+    async fn close(&mut self, _: &Channel, _: CloseChannel) -> Result<(), amqprs::error::Error> {
+        Ok(())
+    }
+    async fn cancel(&mut self, _: &Channel, _: Cancel) -> Result<(), amqprs::error::Error> {
+        Ok(())
+    }
+    async fn flow(&mut self, _: &Channel, active: bool) -> Result<bool, amqprs::error::Error> {
+        Ok(active)
+    }
+    async fn publish_ack(&mut self, _: &Channel, ack: Ack) {
+        // Tags are 1, 2, 3… on each channel: the highest acked tag is the count.
+        self.acked.fetch_max(ack.delivery_tag(), Ordering::Relaxed);
+        self.all_acked.notify_waiters();
+    }
+    async fn publish_nack(&mut self, _: &Channel, nack: Nack) {
+        self.acked.fetch_max(nack.delivery_tag(), Ordering::Relaxed);
+        self.all_acked.notify_waiters();
+    }
+    async fn publish_return(&mut self, _: &Channel, _: Return, _: BasicProperties, _: Vec<u8>) {}
+}
+
+/// CPU seconds this process has used (user + system), from /proc (Linux's
+/// USER_HZ is 100).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let Some(after_name) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of stat; 12 and 13 after the name and state.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [url, exchange, messages, connections, channels, confirm] = args.as_slice() else {
+        return Err(
+            "usage: bench_bare_publisher URL EXCHANGE MESSAGES CONNECTIONS CHANNELS on|off".into(),
+        );
+    };
+    let url: url::Url = url.parse()?;
+    let messages: u64 = messages.parse()?;
+    let connections: u64 = connections.parse()?;
+    let channels: u64 = channels.parse()?;
+    let confirms = confirm == "on";
+    let body = vec![b'x'; 400];
+
+    let mut arguments = OpenConnectionArguments::new(
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(5672),
+        "",
+        "",
+    );
+    arguments.credentials(SecurityCredentials::new_plain(
+        if url.username().is_empty() {
+            "guest"
+        } else {
+            url.username()
+        },
+        url.password().unwrap_or("guest"),
+    ));
+    let mut open = Vec::new();
+    let mut opened_connections = Vec::new();
+    for _ in 0..connections {
+        let connection = Connection::open(&arguments).await?;
+        for _ in 0..channels {
+            let channel = connection.open_channel(None).await?;
+            let acks = Acks::default();
+            channel.register_callback(acks.clone()).await?;
+            if confirms {
+                channel
+                    .confirm_select(ConfirmSelectArguments::default())
+                    .await?;
+            }
+            channel
+                .exchange_declare(
+                    ExchangeDeclareArguments::of_type(exchange, ExchangeType::Topic)
+                        .durable(true)
+                        .finish(),
+                )
+                .await?;
+            open.push((channel, acks));
+        }
+        opened_connections.push(connection);
+    }
+
+    let per_channel = messages / (connections * channels);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (channel, acks) in open {
+        let body = body.clone();
+        let exchange = exchange.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_channel {
+                let properties = BasicProperties::default()
+                    .with_content_type("application/json")
+                    .with_delivery_mode(1)
+                    .finish();
+                channel
+                    .basic_publish(
+                        properties,
+                        body.clone(),
+                        BasicPublishArguments::new(&exchange, "calls.call.created"),
+                    )
+                    .await?;
+            }
+            if confirms {
+                loop {
+                    let notified = acks.all_acked.notified();
+                    if acks.acked.load(Ordering::Relaxed) >= per_channel {
+                        break;
+                    }
+                    notified.await;
+                }
+            }
+            Ok::<Channel, amqprs::error::Error>(channel)
+        }));
+    }
+    let mut finished = Vec::new();
+    for task in tasks {
+        finished.push(task.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let published = per_channel * connections * channels;
+    println!(
+        "published={published} seconds={seconds:.3} rate={:.0} cpu_s={:.3}",
+        published as f64 / seconds,
+        cpu_seconds()
+    );
+    // Errors here mean the broker already dropped us: nothing left to close.
+    for channel in finished {
+        let _ = channel.close().await;
+    }
+    for connection in opened_connections {
+        let _ = connection.close().await;
+    }
+    Ok(())
+}
