@@ -107,6 +107,16 @@ impl Default for PlayOptions {
     }
 }
 
+impl PlayOptions {
+    /// The simulation these options ask for (pacing is not the simulation's business).
+    pub fn sim_options(&self) -> SimOptions {
+        SimOptions {
+            clock: self.clock,
+            seed: self.seed,
+        }
+    }
+}
+
 /// What playing a scenario did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayReport {
@@ -158,13 +168,7 @@ pub fn render_scenario(
     scenario: &Scenario,
     options: &PlayOptions,
 ) -> Result<Vec<Rendered>, PlayError> {
-    let timeline = sim::simulate(
-        scenario,
-        &SimOptions {
-            clock: options.clock,
-            seed: options.seed,
-        },
-    )?;
+    let timeline = sim::simulate(scenario, &options.sim_options())?;
     wazo::render_checked(&timeline).map_err(|cause| PlayError::Render {
         location: scenario
             .steps

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod broker;
+pub mod bus_args;
 pub mod catalog;
 pub mod check;
 pub mod check_scenario;

@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::json;
 
+use super::bus_args::BusArgs;
 use super::format::OutputFormat;
 use crate::dialect::wazo::summary::{Names, summarize};
 use crate::harness::{self, Harness, HarnessOptions, PlayError, PlayOptions, PlayReport};
@@ -23,8 +24,7 @@ use crate::provision::BrokerSpec;
 use crate::record::Delivery;
 use crate::record::jsonl::JsonlWriter;
 use crate::scenario::Scenario;
-use crate::sim::{self, SimOptions, VirtualClock};
-use crate::sink::WAZO_EXCHANGE;
+use crate::sim::{self, VirtualClock};
 
 /// Play a scenario on a broker and print each delivery as it is received.
 ///
@@ -40,26 +40,9 @@ pub struct Args {
     #[arg(value_name = "SCENARIO")]
     pub scenario: PathBuf,
 
-    /// The broker: embedded (default), an amqp:// URL, container (or container:IMAGE:TAG) or local.
-    // Parsed in `run`, not by clap: clap would echo a URL's password in its error.
-    #[arg(long, default_value = "embedded", value_name = "BROKER")]
-    pub broker: String,
-
-    /// A binding key (topic pattern) for the recording queue; repeat for several. Default: #.
-    #[arg(long = "bind", value_name = "KEY")]
-    pub bindings: Vec<String>,
-
-    /// The exchange to publish on and record from.
-    #[arg(long, default_value = WAZO_EXCHANGE, value_name = "NAME")]
-    pub exchange: String,
-
-    /// Also write every delivery to this file, one JSON object per line.
-    #[arg(long, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-
-    /// Output format: text for people, json (JSON Lines) for CI.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    /// Where to publish and record, and how to print what arrives.
+    #[command(flatten)]
+    pub bus: BusArgs,
 
     /// Which platform's messages to publish.
     #[arg(long, value_enum, default_value_t = Dialect::Wazo)]
@@ -124,8 +107,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 &args.webhooks,
                 &scenario,
                 &options,
-                args.format,
-                args.record.as_deref(),
+                args.bus.format,
+                args.bus.record.as_deref(),
             )
             .await
         }
@@ -140,26 +123,16 @@ async fn run_wazo(
 ) -> anyhow::Result<ExitCode> {
     // Everything a step could get wrong is reported before a broker starts.
     harness::render_scenario(scenario, options)?;
-    let timeline = sim::simulate(
-        scenario,
-        &SimOptions {
-            clock: options.clock,
-            seed: options.seed,
-        },
-    )?;
+    let timeline = sim::simulate(scenario, &options.sim_options())?;
     let names = Names::from_directory(&timeline.directory);
 
-    let spec: BrokerSpec = args.broker.parse()?;
-    let everything = args.bindings.is_empty() || args.bindings.iter().any(|key| key == "#");
-    let bindings = if args.bindings.is_empty() {
-        vec!["#".to_owned()]
-    } else {
-        args.bindings.clone()
-    };
+    let spec: BrokerSpec = args.bus.broker.parse()?;
+    let bindings = args.bus.bindings_or_everything();
+    let everything = bindings.iter().any(|key| key == "#");
     let harness = Harness::start_with(
         spec,
         HarnessOptions {
-            exchange: args.exchange.clone(),
+            exchange: args.bus.exchange.clone(),
             bindings: bindings.clone(),
             ..HarnessOptions::default()
         },
@@ -170,16 +143,16 @@ async fn run_wazo(
         scenario.name,
         options.seed.unwrap_or(scenario.seed),
         harness.url(),
-        args.exchange,
+        args.bus.exchange,
         bindings.join(", ")
     );
-    let mut record = match &args.record {
+    let mut record = match &args.bus.record {
         Some(path) => Some(JsonlWriter::create(path)?),
         None => None,
     };
 
     let mut printer = Printer {
-        format: args.format,
+        format: args.bus.format,
         names: &names,
         received: 0,
         violations: 0,

@@ -19,7 +19,7 @@ use super::format::OutputFormat;
 use crate::dialect::phonecom::{self, RenderOptions};
 use crate::harness::PlayOptions;
 use crate::scenario::Scenario;
-use crate::sim::{self, SimOptions};
+use crate::sim;
 use crate::sink::webhook::{
     CallbackHeader, DEFAULT_TIMEOUT, DeliveryOptions, DeliveryReport, Listener, Outcome,
     OutcomeResult, RateLimit, deliver_observed,
@@ -95,13 +95,7 @@ pub async fn run(
              (`switchboard receive --port 8080` runs a receiver)"
         );
     }
-    let timeline = sim::simulate(
-        scenario,
-        &SimOptions {
-            clock: options.clock,
-            seed: options.seed,
-        },
-    )?;
+    let timeline = sim::simulate(scenario, &options.sim_options())?;
     let rendered = phonecom::render(
         &timeline,
         &RenderOptions {

@@ -2,18 +2,18 @@
 //! arrives, each delivery checked against the Wazo bus document.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::json;
 
+use super::bus_args::BusArgs;
+use super::format::OutputFormat;
 use crate::dialect::wazo::summary::{Names, summarize};
 use crate::provision::{self, BrokerSpec};
 use crate::record::jsonl::JsonlWriter;
 use crate::record::{Delivery, Recorder, RecorderOptions};
-use crate::sink::WAZO_EXCHANGE;
 
 /// Record live traffic from a bus and print each delivery as it arrives.
 ///
@@ -25,27 +25,9 @@ use crate::sink::WAZO_EXCHANGE;
 /// contract.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The broker: embedded (starts one and prints its URL), local, container
-    /// (or container:IMAGE:TAG) or an amqp:// URL (e.g. a Wazo's bus).
-    // Parsed in `run`, not by clap: clap would echo a URL's password in its error.
-    #[arg(long, default_value = "embedded", value_name = "BROKER")]
-    pub broker: String,
-
-    /// A binding key (topic pattern) to listen to; repeat for several. Default: # (everything).
-    #[arg(long = "bind", value_name = "KEY")]
-    pub bindings: Vec<String>,
-
-    /// The exchange to listen on.
-    #[arg(long, default_value = WAZO_EXCHANGE, value_name = "NAME")]
-    pub exchange: String,
-
-    /// Also write every delivery to this file, one JSON object per line.
-    #[arg(long, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-
-    /// Output format: text (one line per delivery) or json (JSON Lines, for CI).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Where to listen, what to keep and how to print it.
+    #[command(flatten)]
+    pub bus: BusArgs,
 
     /// Stop after this many deliveries.
     #[arg(long, value_name = "N")]
@@ -54,15 +36,6 @@ pub struct Args {
     /// Stop after this long, e.g. 30s or 5m.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
-}
-
-/// How deliveries and the summary are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Aligned lines for people.
-    Text,
-    /// One JSON object per line: `{"type":"delivery",…}` then `{"type":"summary",…}`.
-    Json,
 }
 
 /// Why the tap stopped listening.
@@ -79,20 +52,16 @@ enum Stop {
 /// Runs `tap`. Exit code 1 when a delivery violates the contract, 2 when
 /// the broker went away.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let spec: BrokerSpec = args.broker.parse()?;
+    let spec: BrokerSpec = args.bus.broker.parse()?;
     let broker = provision::provision(&spec).await?;
-    let bindings = if args.bindings.is_empty() {
-        vec!["#".to_owned()]
-    } else {
-        args.bindings.clone()
-    };
+    let bindings = args.bus.bindings_or_everything();
     let options = RecorderOptions {
-        exchange: args.exchange.clone(),
+        exchange: args.bus.exchange.clone(),
         bindings: bindings.clone(),
         ..RecorderOptions::default()
     };
     let recorder = Recorder::start(broker.url(), &options).await?;
-    let mut record = match &args.record {
+    let mut record = match &args.bus.record {
         Some(path) => Some(JsonlWriter::create(path)?),
         None => None,
     };
@@ -100,7 +69,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!(
         "tap: listening on {} exchange '{}' with {} (Ctrl-C to stop)",
         broker.url(),
-        args.exchange,
+        args.bus.exchange,
         bindings.join(", ")
     );
 
@@ -128,7 +97,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(writer) = record.as_mut() {
             writer.write(&delivery)?;
         }
-        match print_delivery(args.format, &delivery, &found) {
+        match print_delivery(args.bus.format, &delivery, &found) {
             Ok(()) => {}
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => break Stop::BrokenPipe,
             Err(error) => return Err(error).context("cannot write to stdout"),
@@ -144,7 +113,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         stop,
     };
     if stop != Stop::BrokenPipe {
-        print_summary(args.format, &summary, ended.as_deref()).context("cannot write to stdout")?;
+        print_summary(args.bus.format, &summary, ended.as_deref())
+            .context("cannot write to stdout")?;
     }
     Ok(match (stop, summary.violations) {
         (Stop::BrokerClosed, _) => ExitCode::from(super::EXIT_ERROR),
@@ -166,10 +136,14 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-fn print_delivery(format: Format, delivery: &Delivery, violations: &[String]) -> io::Result<()> {
+fn print_delivery(
+    format: OutputFormat,
+    delivery: &Delivery,
+    violations: &[String],
+) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match format {
-        Format::Text => {
+        OutputFormat::Text => {
             writeln!(
                 out,
                 "{:>5}  {:<32}  {:<40}  {}",
@@ -185,7 +159,7 @@ fn print_delivery(format: Format, delivery: &Delivery, violations: &[String]) ->
                 writeln!(out, "       ✗ {violation}")?;
             }
         }
-        Format::Json => {
+        OutputFormat::Json => {
             let line = json!({
                 "type": "delivery",
                 "name": delivery.name(),
@@ -198,10 +172,10 @@ fn print_delivery(format: Format, delivery: &Delivery, violations: &[String]) ->
     out.flush()
 }
 
-fn print_summary(format: Format, summary: &Summary, ended: Option<&str>) -> io::Result<()> {
+fn print_summary(format: OutputFormat, summary: &Summary, ended: Option<&str>) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match format {
-        Format::Text => {
+        OutputFormat::Text => {
             let contract = match summary.violations {
                 0 => "no contract violations".to_owned(),
                 1 => "1 contract violation".to_owned(),
@@ -222,7 +196,7 @@ fn print_summary(format: Format, summary: &Summary, ended: Option<&str>) -> io::
                 summary.received
             )?;
         }
-        Format::Json => {
+        OutputFormat::Json => {
             let line = json!({
                 "type": "summary",
                 "received": summary.received,
