@@ -121,6 +121,23 @@ impl Template {
             .unwrap_or_else(|| format!("/data/{placeholder}"))
     }
 
+    /// The top-level fields of `data` the template reads, in order of
+    /// appearance (`user_uuid` for `events.calls.{user_uuid}`, `uuid` for a
+    /// placeholder bound to `/data/uuid`). Placeholders bound outside `data`
+    /// (`/name`) name no field.
+    pub fn data_fields(&self) -> impl Iterator<Item = &'static str> + 'static {
+        let bindings = self.bindings;
+        parts(self.text).into_iter().filter_map(move |part| {
+            let Part::Placeholder(name) = part else {
+                return None;
+            };
+            match bindings.iter().find(|(bound, _)| *bound == name) {
+                Some((_, pointer)) => pointer.strip_prefix("/data/")?.split('/').next(),
+                None => Some(name),
+            }
+        })
+    }
+
     /// Renders the template with the values found in `envelope` (`{name, data, …}`).
     pub fn render(&self, envelope: &Value) -> Result<String, RenderError> {
         let mut rendered = String::with_capacity(self.text.len() + 32);
@@ -271,6 +288,19 @@ mod tests {
                 pointer: "/data/conference_id".into(),
             }
         );
+    }
+
+    #[test]
+    fn names_the_data_fields_it_reads() {
+        let fields: Vec<&str> = TENANT.data_fields().collect();
+        assert_eq!(fields, ["uuid"]);
+        let header = Template::new("user_uuid:{initiator}.{id}");
+        assert_eq!(
+            header.data_fields().collect::<Vec<_>>(),
+            ["initiator", "id"]
+        );
+        let ami = Template::new("ami.{event_name}").bind(&[("event_name", "/name")]);
+        assert_eq!(ami.data_fields().count(), 0);
     }
 
     #[test]
