@@ -1,6 +1,5 @@
 //! A Wazo event ready to publish: routing key, AMQP headers and JSON body.
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -100,7 +99,7 @@ impl WazoMessage {
     /// second, so nothing here builds a JSON tree of the data: it is
     /// written straight from its Rust value, and the templates (routing key,
     /// ACL, headers) are rendered from a small envelope holding only `name`
-    /// and the few `data` fields they name, read back from the written text.
+    /// and the few `data` fields they name ([`WazoEvent::data_fields`]).
     pub fn encode<E: WazoEvent + ?Sized>(
         event: &E,
         origin_uuid: Uuid,
@@ -123,7 +122,7 @@ impl WazoMessage {
         let picked = if wanted.is_empty() {
             Map::new()
         } else {
-            pick_fields(&data, &wanted)
+            event.data_fields(&wanted)
         };
         let mut view = Map::new();
         view.insert("name".into(), Value::String(name.to_owned()));
@@ -191,70 +190,6 @@ fn write_envelope(
     out.extend_from_slice(data);
     out.push(b'}');
     Ok(())
-}
-
-/// The top-level fields `names` of the JSON object `json`, as values; the
-/// other fields are skipped without being built. Anything but an object
-/// gives no field (a template reading it then says the value is missing).
-fn pick_fields(json: &[u8], names: &[&str]) -> Map<String, Value> {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    deserializer
-        .deserialize_map(PickFields { names })
-        .unwrap_or_default()
-}
-
-/// The visitor of [`pick_fields`].
-struct PickFields<'n> {
-    names: &'n [&'n str],
-}
-
-impl<'de> Visitor<'de> for PickFields<'_> {
-    type Value = Map<String, Value>;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut picked = Map::new();
-        while let Some(key) = map.next_key_seed(WantedKey { names: self.names })? {
-            match key {
-                Some(name) => {
-                    picked.insert(name.to_owned(), map.next_value::<Value>()?);
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(picked)
-    }
-}
-
-/// Reads an object key and says which of `names` it is, if any, without
-/// allocating it.
-struct WantedKey<'n> {
-    names: &'n [&'n str],
-}
-
-impl<'de, 'n> DeserializeSeed<'de> for WantedKey<'n> {
-    type Value = Option<&'n str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de, 'n> Visitor<'de> for WantedKey<'n> {
-    type Value = Option<&'n str>;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("a field name")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.names.iter().copied().find(|name| *name == key))
-    }
 }
 
 #[cfg(test)]

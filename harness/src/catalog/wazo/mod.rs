@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::template::Template;
 
@@ -29,6 +29,7 @@ mod envelope;
 pub mod faxes;
 pub mod forwards;
 mod message;
+mod pick;
 pub mod plugins;
 pub mod relocates;
 pub mod service_registry;
@@ -130,6 +131,18 @@ pub trait WazoEvent {
     fn write_data_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         serde_json::to_writer(out, &self.data_json()?)
     }
+    /// The top-level fields `names` of the envelope's `data`, as JSON: what
+    /// the spec's templates read. Taken from [`WazoEvent::data_json`] by
+    /// default; typed events serialise only those fields.
+    fn data_fields(&self, names: &[&str]) -> Map<String, Value> {
+        match self.data_json() {
+            Ok(Value::Object(mut data)) => {
+                data.retain(|key, _| names.contains(&key.as_str()));
+                data
+            }
+            _ => Map::new(),
+        }
+    }
 }
 
 /// An event of the catalog with a fixed name and a typed `data`.
@@ -153,6 +166,10 @@ impl<E: DocumentedEvent> WazoEvent for E {
 
     fn write_data_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         serde_json::to_writer(out, self.data())
+    }
+
+    fn data_fields(&self, names: &[&str]) -> Map<String, Value> {
+        pick::pick_fields(self.data(), names)
     }
 }
 
