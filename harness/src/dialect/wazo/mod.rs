@@ -4,7 +4,7 @@
 //! Each domain event becomes the events wazo-calld, wazo-confd, wazo-auth, …
 //! would publish for it, built from the catalog's typed structs so that
 //! routing keys, `required_acl` and headers always come from the catalog's
-//! templates ([`WazoMessage::new`]). One module per event family:
+//! templates ([`WazoMessage::encode`]). One module per event family:
 //!
 //! | module | renders |
 //! |---|---|
@@ -25,7 +25,8 @@
 //!
 //! [`render`] is on the load generator's hot path (thousands of scenario
 //! instances a second): documented examples are parsed once, nothing is
-//! validated against a schema, and each message is serialised once.
+//! validated against a schema, and each message is serialised once, straight
+//! from its typed data ([`WazoMessage::encode`]: no JSON tree in between).
 //! [`render_checked`] adds a contract check of every message, for the
 //! harness and tests.
 
