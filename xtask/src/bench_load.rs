@@ -12,6 +12,10 @@
 //! - kombu (the Python library Wazo's daemons publish with), pip-installed
 //!   here if missing, publishing the same body.
 //!
+//! Each round also runs `examples/bench_render.rs`, which simulates and
+//! renders the same mix without publishing: the generator's own cost,
+//! apart from amqprs and RabbitMQ.
+//!
 //! While each one runs, `/proc` is sampled for its CPU use and for
 //! RabbitMQ's (`beam.smp`): the process nearer to a full core is the one
 //! that saturates first.
@@ -119,6 +123,8 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
             "switchboard",
             "--example",
             "bench_bare_publisher",
+            "--example",
+            "bench_render",
         ],
     )?;
     let kombu = ensure_kombu();
@@ -134,8 +140,10 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
     let mut bare = Vec::new();
     let mut generator = Vec::new();
     let mut python = Vec::new();
+    let mut generation = Vec::new();
     for round in 0..settings.runs {
         eprintln!("bench load: round {} of {}", round + 1, settings.runs);
+        generation.push(run_generation(&release, &settings)?);
         // Alternate the order, so neither always runs on a warmer broker.
         if round % 2 == 0 {
             bare.push(run_bare(&release, &settings)?);
@@ -155,7 +163,58 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
         &median(&generator),
         python.first().map(|_| median(&python)),
     );
+    print_generation(&median_generation(&generation));
     Ok(())
+}
+
+/// One run of `examples/bench_render.rs`: the call mix simulated and
+/// rendered, nothing published.
+#[derive(Debug, Clone, Copy, Default)]
+struct Generation {
+    instance_rate: f64,
+    message_rate: f64,
+    cpu_us_per_message: f64,
+}
+
+fn run_generation(release: &Path, settings: &Settings) -> anyhow::Result<Generation> {
+    let instances = (settings.messages / 8).max(1);
+    let output = Command::new(release.join("examples").join("bench_render"))
+        .current_dir(shell::workspace_root())
+        .args([CALL_MIX, &instances.to_string()])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot start bench_render")?;
+    if !output.status.success() {
+        bail!("bench_render failed ({})", output.status);
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let field = |name: &str| {
+        stdout
+            .split_whitespace()
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|value| value.parse::<f64>().ok())
+            .with_context(|| format!("no {name}= in bench_render's output: {stdout}"))
+    };
+    Ok(Generation {
+        instance_rate: field("instance_rate")?,
+        message_rate: field("message_rate")?,
+        cpu_us_per_message: field("cpu_us_per_message")?,
+    })
+}
+
+/// The run with the median message rate.
+fn median_generation(runs: &[Generation]) -> Generation {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.message_rate.total_cmp(&b.message_rate));
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+fn print_generation(generation: &Generation) {
+    println!(
+        "generation alone (call mix simulated and rendered, nothing published): {:.0} instances/s, \
+         {:.0} messages/s, {:.2} µs CPU per message",
+        generation.instance_rate, generation.message_rate, generation.cpu_us_per_message
+    );
 }
 
 fn target_dir(root: &Path) -> PathBuf {

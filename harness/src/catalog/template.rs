@@ -121,6 +121,23 @@ impl Template {
             .unwrap_or_else(|| format!("/data/{placeholder}"))
     }
 
+    /// The top-level fields of `data` the template reads, in order of
+    /// appearance (`user_uuid` for `events.calls.{user_uuid}`, `uuid` for a
+    /// placeholder bound to `/data/uuid`). Placeholders bound outside `data`
+    /// (`/name`) name no field.
+    pub fn data_fields(&self) -> impl Iterator<Item = &'static str> + 'static {
+        let bindings = self.bindings;
+        parts(self.text).into_iter().filter_map(move |part| {
+            let Part::Placeholder(name) = part else {
+                return None;
+            };
+            match bindings.iter().find(|(bound, _)| *bound == name) {
+                Some((_, pointer)) => pointer.strip_prefix("/data/")?.split('/').next(),
+                None => Some(name),
+            }
+        })
+    }
+
     /// Renders the template with the values found in `envelope` (`{name, data, …}`).
     pub fn render(&self, envelope: &Value) -> Result<String, RenderError> {
         let mut rendered = String::with_capacity(self.text.len() + 32);
@@ -135,21 +152,31 @@ impl Template {
 
     /// The value one placeholder takes in `envelope`, written as in a routing key.
     pub fn value_of(&self, placeholder: &str, envelope: &Value) -> Result<String, RenderError> {
-        let pointer = self.pointer(placeholder);
-        match envelope.pointer(&pointer) {
+        match self.find(placeholder, envelope) {
             Some(Value::String(text)) => Ok(text.clone()),
             Some(Value::Number(number)) => Ok(number.to_string()),
             Some(Value::Bool(flag)) => Ok(flag.to_string()),
             None | Some(Value::Null) => Err(RenderError::Missing {
                 template: self.text,
                 placeholder: placeholder.to_owned(),
-                pointer,
+                pointer: self.pointer(placeholder),
             }),
             Some(Value::Array(_) | Value::Object(_)) => Err(RenderError::NotScalar {
                 template: self.text,
                 placeholder: placeholder.to_owned(),
-                pointer,
+                pointer: self.pointer(placeholder),
             }),
+        }
+    }
+
+    /// The value at [`Template::pointer`] in `envelope`. An unbound
+    /// placeholder, the common case, is looked up as a field of `data`
+    /// directly: this runs for every message the load generator renders, and
+    /// building and resolving a pointer string costs more than the lookup.
+    fn find<'v>(&self, placeholder: &str, envelope: &'v Value) -> Option<&'v Value> {
+        match self.bindings.iter().find(|(name, _)| *name == placeholder) {
+            Some((_, pointer)) => envelope.pointer(pointer),
+            None => envelope.get("data")?.get(placeholder),
         }
     }
 
@@ -271,6 +298,19 @@ mod tests {
                 pointer: "/data/conference_id".into(),
             }
         );
+    }
+
+    #[test]
+    fn names_the_data_fields_it_reads() {
+        let fields: Vec<&str> = TENANT.data_fields().collect();
+        assert_eq!(fields, ["uuid"]);
+        let header = Template::new("user_uuid:{initiator}.{id}");
+        assert_eq!(
+            header.data_fields().collect::<Vec<_>>(),
+            ["initiator", "id"]
+        );
+        let ami = Template::new("ami.{event_name}").bind(&[("event_name", "/name")]);
+        assert_eq!(ami.data_fields().count(), 0);
     }
 
     #[test]

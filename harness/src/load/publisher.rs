@@ -339,12 +339,14 @@ pub async fn channel_task(
             }
         };
         headers.insert(published_at.clone(), FieldValue::l(unix_micros()));
-        let properties = BasicProperties::default()
+        // Set on an owned value rather than ended with `finish()`, which
+        // clones the properties, header table included, for every message.
+        let mut properties = BasicProperties::default();
+        properties
             .with_content_type(JSON_CONTENT_TYPE)
             .with_delivery_mode(DELIVERY_MODE_TRANSIENT)
             .with_message_id(&message_id(&shared.run_id, seq))
-            .with_headers(headers)
-            .finish();
+            .with_headers(headers);
         let arguments = BasicPublishArguments::new(&exchange, &message.routing_key);
         let sent = Instant::now();
         if shared.options.confirms {

@@ -47,6 +47,10 @@ impl WazoEvent for AmiEvent {
     fn data_json(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(&self.data)
     }
+
+    fn write_data_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, &self.data)
+    }
 }
 
 /// The registry entry describing all AMI events.

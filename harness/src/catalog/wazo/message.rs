@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::WazoEvent;
-use crate::catalog::template::RenderError;
+use crate::catalog::template::{RenderError, Template};
 
 /// An event as it goes on the wire to the `xivo` exchange.
 ///
@@ -43,6 +43,33 @@ pub enum MessageError {
     },
 }
 
+/// An event encoded for the wire: [`WazoMessage`] with its body already
+/// serialised, built by [`WazoMessage::encode`] without a JSON tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedMessage {
+    /// The event name.
+    pub name: String,
+    /// The routing key to publish with.
+    pub routing_key: String,
+    /// AMQP headers, as in [`WazoMessage::headers`].
+    pub headers: Map<String, Value>,
+    /// The envelope `{name, origin_uuid, required_acl?, data}` as JSON text:
+    /// the bytes `serde_json::to_vec` gives for [`WazoMessage::body`].
+    pub body: Vec<u8>,
+}
+
+impl EncodedMessage {
+    /// The same message with its body as a JSON tree (to check it, or show it).
+    pub fn decode(&self) -> Result<WazoMessage, serde_json::Error> {
+        Ok(WazoMessage {
+            name: self.name.clone(),
+            routing_key: self.routing_key.clone(),
+            headers: self.headers.clone(),
+            body: serde_json::from_slice(&self.body)?,
+        })
+    }
+}
+
 impl WazoMessage {
     /// The message as a record `{routing_key, headers, body}`: the shape
     /// `switchboard validate` and [`crate::contract::check_wazo`] accept.
@@ -55,57 +82,114 @@ impl WazoMessage {
     }
 
     /// Builds the message for `event`, produced by the Wazo server `origin_uuid`.
+    ///
+    /// This is [`WazoMessage::encode`] with the body read back as a JSON
+    /// tree, so that both always agree.
     pub fn new<E: WazoEvent + ?Sized>(event: &E, origin_uuid: Uuid) -> Result<Self, MessageError> {
+        let encoded = Self::encode(event, origin_uuid)?;
+        encoded.decode().map_err(|source| MessageError::Serialize {
+            name: encoded.name,
+            source,
+        })
+    }
+
+    /// Encodes `event`, produced by the Wazo server `origin_uuid`, for the wire.
+    ///
+    /// The load generator renders hundreds of thousands of messages a
+    /// second, so nothing here builds a JSON tree of the data: it is
+    /// written straight from its Rust value, and the templates (routing key,
+    /// ACL, headers) are rendered from a small envelope holding only `name`
+    /// and the few `data` fields they name ([`WazoEvent::data_fields`]).
+    pub fn encode<E: WazoEvent + ?Sized>(
+        event: &E,
+        origin_uuid: Uuid,
+    ) -> Result<EncodedMessage, MessageError> {
         let spec = event.spec();
-        let name = event.name().to_owned();
-        let data = event
-            .data_json()
-            .map_err(|source| MessageError::Serialize {
-                name: name.clone(),
-                source,
-            })?;
-        let mut body = json!({ "name": name, "origin_uuid": origin_uuid.to_string() });
-        let render_error = |source| MessageError::Render {
-            name: name.clone(),
+        let name = event.name();
+        let serialize_error = |source| MessageError::Serialize {
+            name: name.to_owned(),
             source,
         };
-        // Templates read the envelope, so render them once `name` and `data` are in it.
-        body["data"] = data;
-        let routing_key = spec.routing_key.render(&body).map_err(render_error)?;
+        let mut data = Vec::with_capacity(512);
+        event.write_data_json(&mut data).map_err(serialize_error)?;
+
+        let templates = || {
+            std::iter::once(&spec.routing_key)
+                .chain(&spec.required_acl)
+                .chain(spec.headers)
+        };
+        let wanted: Vec<&str> = templates().flat_map(Template::data_fields).collect();
+        let picked = if wanted.is_empty() {
+            Map::new()
+        } else {
+            event.data_fields(&wanted)
+        };
+        let mut view = Map::new();
+        view.insert("name".into(), Value::String(name.to_owned()));
+        view.insert("data".into(), Value::Object(picked));
+        let view = Value::Object(view);
+        let render_error = |source| MessageError::Render {
+            name: name.to_owned(),
+            source,
+        };
+        let routing_key = spec.routing_key.render(&view).map_err(render_error)?;
         let required_acl = spec
             .required_acl
-            .map(|template| template.render(&body))
+            .map(|template| template.render(&view))
             .transpose()
             .map_err(render_error)?;
         let extra_headers = spec
             .headers
             .iter()
-            .map(|template| template.render(&body))
+            .map(|template| template.render(&view))
             .collect::<Result<Vec<_>, _>>()
             .map_err(render_error)?;
 
+        let origin = origin_uuid.to_string();
+        let mut body = Vec::with_capacity(data.len() + 160);
+        write_envelope(&mut body, name, &origin, required_acl.as_deref(), &data)
+            .map_err(serialize_error)?;
         let mut headers = Map::new();
-        headers.insert("name".into(), Value::String(name.clone()));
-        headers.insert("origin_uuid".into(), Value::String(origin_uuid.to_string()));
-        let data = body["data"].take();
-        let mut envelope = Map::new();
-        envelope.insert("name".into(), Value::String(name.clone()));
-        envelope.insert("origin_uuid".into(), Value::String(origin_uuid.to_string()));
+        headers.insert("name".into(), Value::String(name.to_owned()));
+        headers.insert("origin_uuid".into(), Value::String(origin));
         if let Some(acl) = required_acl {
-            headers.insert("required_acl".into(), Value::String(acl.clone()));
-            envelope.insert("required_acl".into(), Value::String(acl));
+            headers.insert("required_acl".into(), Value::String(acl));
         }
-        envelope.insert("data".into(), data);
         for header in extra_headers {
             headers.insert(header, Value::Bool(true));
         }
-        Ok(WazoMessage {
-            name,
+        Ok(EncodedMessage {
+            name: name.to_owned(),
             routing_key,
             headers,
-            body: Value::Object(envelope),
+            body,
         })
     }
+}
+
+/// Writes the envelope `{"name":…,"origin_uuid":…,"required_acl":…,"data":…}`
+/// around `data` (JSON text): the keys in this order and no whitespace, the
+/// bytes `serde_json::to_vec` writes for the same envelope as a tree. The
+/// strings go through serde_json, so they are escaped as it escapes them.
+fn write_envelope(
+    out: &mut Vec<u8>,
+    name: &str,
+    origin_uuid: &str,
+    required_acl: Option<&str>,
+    data: &[u8],
+) -> Result<(), serde_json::Error> {
+    out.extend_from_slice(br#"{"name":"#);
+    serde_json::to_writer(&mut *out, name)?;
+    out.extend_from_slice(br#","origin_uuid":"#);
+    serde_json::to_writer(&mut *out, origin_uuid)?;
+    if let Some(acl) = required_acl {
+        out.extend_from_slice(br#","required_acl":"#);
+        serde_json::to_writer(&mut *out, acl)?;
+    }
+    out.extend_from_slice(br#","data":"#);
+    out.extend_from_slice(data);
+    out.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::template::Template;
 
@@ -29,6 +29,7 @@ mod envelope;
 pub mod faxes;
 pub mod forwards;
 mod message;
+mod pick;
 pub mod plugins;
 pub mod relocates;
 pub mod service_registry;
@@ -37,7 +38,7 @@ pub mod users;
 pub mod voicemails;
 
 pub use envelope::Envelope;
-pub use message::{MessageError, WazoMessage};
+pub use message::{EncodedMessage, MessageError, WazoMessage};
 
 /// The AMQP exchange every Wazo event is published to.
 pub const EXCHANGE: &str = "xivo";
@@ -119,8 +120,29 @@ pub trait WazoEvent {
     fn name(&self) -> &str {
         self.spec().name
     }
-    /// The envelope's `data`, serialised.
+    /// The envelope's `data`, as a JSON tree.
     fn data_json(&self) -> Result<Value, serde_json::Error>;
+    /// The envelope's `data`, written as JSON text at the end of `out`.
+    ///
+    /// The same bytes as serialising [`WazoEvent::data_json`], which it
+    /// does by default; typed events write their data straight from their
+    /// Rust value instead, without building the tree first (this is on the
+    /// load generator's hot path).
+    fn write_data_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, &self.data_json()?)
+    }
+    /// The top-level fields `names` of the envelope's `data`, as JSON: what
+    /// the spec's templates read. Taken from [`WazoEvent::data_json`] by
+    /// default; typed events serialise only those fields.
+    fn data_fields(&self, names: &[&str]) -> Map<String, Value> {
+        match self.data_json() {
+            Ok(Value::Object(mut data)) => {
+                data.retain(|key, _| names.contains(&key.as_str()));
+                data
+            }
+            _ => Map::new(),
+        }
+    }
 }
 
 /// An event of the catalog with a fixed name and a typed `data`.
@@ -140,6 +162,14 @@ impl<E: DocumentedEvent> WazoEvent for E {
 
     fn data_json(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(self.data())
+    }
+
+    fn write_data_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, self.data())
+    }
+
+    fn data_fields(&self, names: &[&str]) -> Map<String, Value> {
+        pick::pick_fields(self.data(), names)
     }
 }
 

@@ -4,7 +4,7 @@
 //! Each domain event becomes the events wazo-calld, wazo-confd, wazo-auth, …
 //! would publish for it, built from the catalog's typed structs so that
 //! routing keys, `required_acl` and headers always come from the catalog's
-//! templates ([`WazoMessage::new`]). One module per event family:
+//! templates ([`WazoMessage::encode`]). One module per event family:
 //!
 //! | module | renders |
 //! |---|---|
@@ -25,7 +25,8 @@
 //!
 //! [`render`] is on the load generator's hot path (thousands of scenario
 //! instances a second): documented examples are parsed once, nothing is
-//! validated against a schema, and each message is serialised once.
+//! validated against a schema, and each message is serialised once, straight
+//! from its typed data ([`WazoMessage::encode`]: no JSON tree in between).
 //! [`render_checked`] adds a contract check of every message, for the
 //! harness and tests.
 
@@ -49,7 +50,7 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::catalog::wazo::{MessageError, WazoEvent, WazoMessage};
+use crate::catalog::wazo::{EncodedMessage, MessageError, WazoEvent, WazoMessage};
 use crate::contract::{self, Report};
 use crate::sim::{Directory, DomainEvent, Party, Tenant, Timed, Timeline, User};
 use crate::sink::Outgoing;
@@ -351,13 +352,15 @@ impl<'t> Renderer<'t> {
 
     /// Builds `event`'s message from its catalog spec and appends it.
     fn publish<E: WazoEvent + ?Sized>(&mut self, event: &E) -> Result<(), RenderError> {
-        let message =
-            WazoMessage::new(event, self.origin()).map_err(|cause| RenderError::Message {
-                step: self.step,
-                cause,
-            })?;
+        let message_error = |step, cause| RenderError::Message { step, cause };
+        let message = WazoMessage::encode(event, self.origin())
+            .map_err(|cause| message_error(self.step, cause))?;
         if self.check {
-            let report = contract::check_wazo(&message.to_record());
+            let decoded = message.decode().map_err(|source| {
+                let name = message.name.clone();
+                message_error(self.step, MessageError::Serialize { name, source })
+            })?;
+            let report = contract::check_wazo(&decoded.to_record());
             if !report.is_ok() {
                 return Err(RenderError::Contract {
                     step: self.step,
@@ -366,7 +369,7 @@ impl<'t> Renderer<'t> {
                 });
             }
         }
-        let WazoMessage {
+        let EncodedMessage {
             name,
             routing_key,
             headers,
@@ -375,7 +378,12 @@ impl<'t> Renderer<'t> {
         self.out.push(Rendered {
             at: self.at,
             step: self.step,
-            message: Outgoing::json(name, routing_key, headers, &body),
+            message: Outgoing {
+                name,
+                routing_key,
+                headers,
+                body,
+            },
         });
         Ok(())
     }

@@ -122,6 +122,13 @@ fn every_shipped_scenario_renders_conforming_messages() {
             });
             assert!(!rendered.is_empty() || phonecom_only, "{name}");
             assert!(rendered.windows(2).all(|w| w[0].at <= w[1].at), "{name}");
+            // Bodies are written without a JSON tree: they must be the exact
+            // bytes serialising the same tree gives (key order included).
+            for message in rendered.iter().map(|r| &r.message) {
+                let tree: Value = serde_json::from_slice(&message.body).unwrap();
+                let bytes = serde_json::to_vec(&tree).unwrap();
+                assert!(bytes == message.body, "{name}: {}", message.name);
+            }
         }
     }
     assert!(files >= 14);
