@@ -33,7 +33,7 @@ use crate::sink::WAZO_EXCHANGE;
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("rate_kind").required(true).args(["rate", "event_rate"]))]
 pub struct Args {
-    /// The broker: embedded (default), local, container[:IMAGE:TAG] or an
+    /// The broker: embedded (default), local, container (or container:IMAGE:TAG) or an
     /// amqp:// URL. Repeat to spread connections over cluster nodes.
     // Parsed in `run`, not by clap: clap would echo a URL's password in its error.
     #[arg(long = "broker", value_name = "BROKER")]

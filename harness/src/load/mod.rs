@@ -27,7 +27,7 @@
 //! | [`report`] | [`LoadReport`], as text or JSON |
 //! | [`slo`] | `--slo p99<50ms,loss=0` |
 //! | [`junit`] | `--junit FILE` |
-//! | [`find_max`] | `--find-max` |
+//! | [`find_max`](mod@find_max) | `--find-max` |
 
 pub mod arrival;
 pub mod consumer;
