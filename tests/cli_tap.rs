@@ -19,6 +19,7 @@ fn call_lifecycle() -> Vec<Outgoing> {
     let scenario = Scenario::load(path).unwrap();
     render_scenario(&scenario, &PlayOptions::default())
         .unwrap()
+        .messages
         .into_iter()
         .map(|rendered| rendered.message)
         .collect()

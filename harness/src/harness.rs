@@ -36,7 +36,7 @@ use crate::provision::{
 };
 use crate::record::{RecordError, Recorder, RecorderOptions};
 use crate::scenario::{Location, Scenario};
-use crate::sim::{self, SimError, SimOptions, VirtualClock};
+use crate::sim::{self, Directory, SimError, SimOptions, VirtualClock};
 use crate::sink::{
     AmqpPublisher, Outgoing, PublishError, PublishReport, PublisherOptions, WAZO_EXCHANGE,
 };
@@ -162,14 +162,31 @@ impl From<PublishError> for PlayError {
     }
 }
 
+/// A scenario simulated and rendered, every message checked, not yet
+/// published: what [`Harness::play`] does before it touches a broker.
+/// Callers that must report a bad step before starting anything (or that
+/// want the parties' names) render first and publish with
+/// [`Harness::play_rendered`], so the work is done once.
+#[derive(Debug, Clone)]
+pub struct RenderedScenario {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The seed used.
+    pub seed: u64,
+    /// Every party, as the simulation completed them.
+    pub directory: Directory,
+    /// The messages, in publishing order.
+    pub messages: Vec<Rendered>,
+}
+
 /// Simulates `scenario` and renders it in the Wazo dialect, checking every
 /// message against the contract; a failure names the step's location.
 pub fn render_scenario(
     scenario: &Scenario,
     options: &PlayOptions,
-) -> Result<Vec<Rendered>, PlayError> {
+) -> Result<RenderedScenario, PlayError> {
     let timeline = sim::simulate(scenario, &options.sim_options())?;
-    wazo::render_checked(&timeline).map_err(|cause| PlayError::Render {
+    let messages = wazo::render_checked(&timeline).map_err(|cause| PlayError::Render {
         location: scenario
             .steps
             .get(cause.step())
@@ -180,6 +197,12 @@ pub fn render_scenario(
                 column: 0,
             }),
         cause: Box::new(cause),
+    })?;
+    Ok(RenderedScenario {
+        scenario: timeline.scenario,
+        seed: timeline.seed,
+        directory: timeline.directory,
+        messages,
     })
 }
 
@@ -261,14 +284,24 @@ impl Harness {
         scenario: &Scenario,
         options: &PlayOptions,
     ) -> Result<PlayReport, PlayError> {
-        if !(options.speed >= 0.0 && options.speed.is_finite()) {
-            return Err(PlayError::Speed(options.speed));
+        let rendered = render_scenario(scenario, options)?;
+        self.play_rendered(rendered, options.speed).await
+    }
+
+    /// Publishes an already rendered scenario, paced by `speed` as in
+    /// [`Harness::play_with`].
+    pub async fn play_rendered(
+        &self,
+        rendered: RenderedScenario,
+        speed: f64,
+    ) -> Result<PlayReport, PlayError> {
+        if !(speed >= 0.0 && speed.is_finite()) {
+            return Err(PlayError::Speed(speed));
         }
-        let messages = render_scenario(scenario, options)?;
-        let seed = options.seed.unwrap_or(scenario.seed);
+        let messages = rendered.messages;
         let mut report = PlayReport {
-            scenario: scenario.name.clone(),
-            seed,
+            scenario: rendered.scenario,
+            seed: rendered.seed,
             published: 0,
             confirmed: 0,
             messages: Vec::new(),
@@ -280,7 +313,7 @@ impl Harness {
         while index < messages.len() {
             // One batch per instant when pacing, one batch in all otherwise.
             let at = messages[index].at;
-            let end = if options.speed > 0.0 {
+            let end = if speed > 0.0 {
                 messages[index..]
                     .iter()
                     .position(|rendered| rendered.at != at)
@@ -288,8 +321,8 @@ impl Harness {
             } else {
                 messages.len()
             };
-            if let (true, Some(origin)) = (options.speed > 0.0, origin) {
-                let elapsed = (at - origin).unsigned_abs().div_f64(options.speed);
+            if let (true, Some(origin)) = (speed > 0.0, origin) {
+                let elapsed = (at - origin).unsigned_abs().div_f64(speed);
                 tokio::time::sleep_until(start + elapsed).await;
             }
             batch.clear();

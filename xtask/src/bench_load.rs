@@ -188,13 +188,7 @@ fn run_generation(release: &Path, settings: &Settings) -> anyhow::Result<Generat
         bail!("bench_render failed ({})", output.status);
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let field = |name: &str| {
-        stdout
-            .split_whitespace()
-            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-            .and_then(|value| value.parse::<f64>().ok())
-            .with_context(|| format!("no {name}= in bench_render's output: {stdout}"))
-    };
+    let field = |name: &str| field(&stdout, name, "bench_render's");
     Ok(Generation {
         instance_rate: field("instance_rate")?,
         message_rate: field("message_rate")?,
@@ -316,13 +310,7 @@ fn run_switchboard(release: &Path, settings: &Settings) -> anyhow::Result<Measur
 
 /// Parses `published=N seconds=S rate=R cpu_s=C`.
 fn parse_line(stdout: &str) -> anyhow::Result<Measure> {
-    let field = |name: &str| {
-        stdout
-            .split_whitespace()
-            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-            .and_then(|value| value.parse::<f64>().ok())
-            .with_context(|| format!("no {name}= in the publisher's output: {stdout}"))
-    };
+    let field = |name: &str| field(stdout, name, "the publisher's");
     Ok(Measure {
         published: field("published")?,
         rate: field("rate")?,
@@ -448,4 +436,14 @@ fn print_table(settings: &Settings, bare: &Measure, generator: &Measure, kombu: 
         "saturates first during switchboard runs: {saturating} (beam.smp {:.0}% vs switchboard {:.0}% of a core)",
         generator.beam_cpu_percent, generator.own_cpu_percent
     );
+}
+
+/// The number after `name=` in a benchmark program's `key=value` output line;
+/// `whose` names the program in the error.
+fn field(stdout: &str, name: &str, whose: &str) -> anyhow::Result<f64> {
+    stdout
+        .split_whitespace()
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|value| value.parse::<f64>().ok())
+        .with_context(|| format!("no {name}= in {whose} output: {stdout}"))
 }

@@ -24,7 +24,7 @@ use crate::provision::BrokerSpec;
 use crate::record::Delivery;
 use crate::record::jsonl::JsonlWriter;
 use crate::scenario::Scenario;
-use crate::sim::{self, VirtualClock};
+use crate::sim::VirtualClock;
 
 /// Play a scenario on a broker and print each delivery as it is received.
 ///
@@ -122,9 +122,8 @@ async fn run_wazo(
     options: &PlayOptions,
 ) -> anyhow::Result<ExitCode> {
     // Everything a step could get wrong is reported before a broker starts.
-    harness::render_scenario(scenario, options)?;
-    let timeline = sim::simulate(scenario, &options.sim_options())?;
-    let names = Names::from_directory(&timeline.directory);
+    let rendered = harness::render_scenario(scenario, options)?;
+    let names = Names::from_directory(&rendered.directory);
 
     let spec: BrokerSpec = args.bus.broker.parse()?;
     let bindings = args.bus.bindings_or_everything();
@@ -161,7 +160,7 @@ async fn run_wazo(
     let mut cursor = harness.recorder().cursor();
     // While playing, print whatever arrives.
     let played: Result<PlayReport, PlayError> = {
-        let play = harness.play_with(scenario, options);
+        let play = harness.play_rendered(rendered, options.speed);
         tokio::pin!(play);
         loop {
             tokio::select! {

@@ -81,6 +81,15 @@ struct State {
     foreign: u64,
 }
 
+impl State {
+    /// The slot index of sequence number `seq`, if this run scheduled it.
+    fn index(&self, seq: u64) -> Option<usize> {
+        usize::try_from(seq)
+            .ok()
+            .filter(|index| *index < self.slots.len())
+    }
+}
+
 /// The ledger of one run. See the module documentation.
 #[derive(Debug)]
 pub struct Ledger {
@@ -134,9 +143,7 @@ impl Ledger {
 
     fn update(&self, seq: u64, change: impl FnOnce(&mut State, usize)) {
         let mut state = self.lock();
-        if let Ok(index) = usize::try_from(seq)
-            && index < state.slots.len()
-        {
+        if let Some(index) = state.index(seq) {
             change(&mut state, index);
         }
     }
@@ -152,10 +159,7 @@ impl Ledger {
     pub fn published_all(&self, seqs: &[u64]) {
         let mut state = self.lock();
         for seq in seqs {
-            let Some(index) = usize::try_from(*seq)
-                .ok()
-                .filter(|index| *index < state.slots.len())
-            else {
+            let Some(index) = state.index(*seq) else {
                 continue;
             };
             if state.slots[index].fate == Fate::Scheduled {
@@ -174,10 +178,7 @@ impl Ledger {
     fn settle_fate(&self, seqs: &[u64], fate: Fate) {
         let mut state = self.lock();
         for seq in seqs {
-            let Some(index) = usize::try_from(*seq)
-                .ok()
-                .filter(|index| *index < state.slots.len())
-            else {
+            let Some(index) = state.index(*seq) else {
                 continue;
             };
             match state.slots[index].fate {

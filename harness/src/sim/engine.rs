@@ -455,9 +455,10 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Creates the callee channel for `callee` and makes it ring.
-    fn ring(&mut self, call: &mut Call, callee: &str) -> StepResult {
-        let party = self.party(callee)?;
+    /// Creates a channel of `call` for `handle`'s device and makes it ring
+    /// (two events: created, then ringing), as Asterisk does when it dials.
+    fn ringing_channel(&mut self, call: &Call, handle: &str) -> Result<Channel, String> {
+        let party = self.party(handle)?;
         let dialed = party.caller_id_number().to_string();
         let caller_party = call.caller.party.clone();
         let linked_id = call.caller.linked_id.clone();
@@ -472,6 +473,12 @@ impl<'a> Engine<'a> {
         self.channel_event(&call.info, &channel, ChannelChange::Created);
         channel.state = ChannelState::Ringing;
         self.channel_event(&call.info, &channel, ChannelChange::Ringing);
+        Ok(channel)
+    }
+
+    /// Creates the callee channel for `callee` and makes it ring.
+    fn ring(&mut self, call: &mut Call, callee: &str) -> StepResult {
+        let channel = self.ringing_channel(call, callee)?;
         call.caller.peer = Some(callee.to_string());
         call.callee = Some(channel);
         call.phase = Phase::Ringing;
@@ -503,21 +510,7 @@ impl<'a> Engine<'a> {
                     call.info.handle
                 ));
             }
-            let party = self.party(member)?;
-            let dialed = party.caller_id_number().to_string();
-            let linked_id = call.caller.linked_id.clone();
-            let caller_party = call.caller.party.clone();
-            let mut channel = self.new_channel(
-                party,
-                Some(&linked_id),
-                &caller_party,
-                Role::Callee,
-                ChannelState::Down,
-                &dialed,
-            );
-            self.channel_event(&call.info, &channel, ChannelChange::Created);
-            channel.state = ChannelState::Ringing;
-            self.channel_event(&call.info, &channel, ChannelChange::Ringing);
+            let channel = self.ringing_channel(call, member)?;
             call.also_ringing.push(channel);
         }
         Ok(())
