@@ -14,7 +14,10 @@ use crate::catalog::phonecom::{self, DataTypeEntry};
 use crate::catalog::wazo::{self, EventEntry, Lookup};
 use crate::catalog::{Erratum, errata};
 
-/// Print the catalog of documented events: Wazo bus events and Phone.com data types.
+/// Print the catalog of documented events, their JSON Schemas and the errata.
+///
+/// Every Wazo bus event (routing key and required ACL templates, fields,
+/// documented example) and every Phone.com v2 data type.
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
     #[command(subcommand)]

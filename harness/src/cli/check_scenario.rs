@@ -10,9 +10,11 @@ use serde_json::json;
 use crate::cli::EXIT_ERROR;
 use crate::scenario::{self, ScenarioError};
 
-/// Check scenario files: TOML syntax, actions and their arguments, party
-/// names, timing, and whether the steps make sense in order (a call must ring
-/// before it is answered). Nothing is published.
+/// Check scenario files without playing them (exit 0: valid, 2: errors).
+///
+/// Checks TOML syntax, actions and their arguments, party names, timing, and
+/// whether the steps make sense in order (a call must ring before it is
+/// answered). Nothing is published.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The scenario files to check.

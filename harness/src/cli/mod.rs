@@ -49,26 +49,18 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The commands, one module each.
+/// The commands, one module each. Each `Args` struct's doc comment is its
+/// help: the first line in this list, the rest under `switchboard COMMAND --help`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Play a scenario on a broker and print each delivery as it is received.
     Run(run::Args),
-    /// Run a consumer against a scenario and compare what it prints with a snapshot.
     Check(check::Args),
-    /// Print the catalog of documented events, their JSON Schemas and the errata.
     Catalog(catalog::CatalogArgs),
-    /// Check messages (JSON Lines, a document or an array) against the documentation.
     Validate(validate::ValidateArgs),
-    /// Run the embedded AMQP broker in the foreground and print its URL.
     Broker(broker::Args),
-    /// Check scenario files without playing them (exit 0: valid, 2: errors).
     CheckScenario(check_scenario::Args),
-    /// Record live traffic from a bus and print each delivery as it arrives.
     Tap(tap::Args),
-    /// Play many scenario instances at a controlled rate against a broker and measure it.
     Load(Box<load::Args>),
-    /// Receive webhook events (Phone.com v2), check each against the contract, answer 200.
     Receive(receive::Args),
 }
 
