@@ -343,22 +343,32 @@ async fn channel_exceptions_have_rabbitmqs_codes() {
         (
             406,
             Box::new(|ch| {
+                // Sent together, as in the conformance test: a fast broker's
+                // channel.close would otherwise reach lapin before it sends
+                // the declare, and lapin itself would refuse the call.
                 Box::pin(async move {
-                    ch.basic_ack(42, BasicAckOptions::default()).await?;
-                    ch.queue_declare(
-                        "after-ack".into(),
-                        QueueDeclareOptions::default(),
-                        FieldTable::default(),
+                    let (acked, declared) = futures_lite::future::zip(
+                        ch.basic_ack(42, BasicAckOptions::default()),
+                        ch.queue_declare(
+                            "after-ack".into(),
+                            QueueDeclareOptions::default(),
+                            FieldTable::default(),
+                        ),
                     )
-                    .await
-                    .map(drop)
+                    .await;
+                    acked?;
+                    declared.map(drop)
                 })
             }),
         ),
         (
             404,
             Box::new(|ch| {
+                // Waiting for the publisher confirm, the only reply a publish
+                // has, is what makes the channel's close reach this call: a
+                // later call could find the channel already closing in lapin.
                 Box::pin(async move {
+                    ch.confirm_select(ConfirmSelectOptions::default()).await?;
                     ch.basic_publish(
                         "no-such-exchange".into(),
                         "k".into(),
@@ -366,12 +376,7 @@ async fn channel_exceptions_have_rabbitmqs_codes() {
                         b"x",
                         BasicProperties::default(),
                     )
-                    .await?;
-                    ch.queue_declare(
-                        "after-publish".into(),
-                        QueueDeclareOptions::default(),
-                        FieldTable::default(),
-                    )
+                    .await?
                     .await
                     .map(drop)
                 })
