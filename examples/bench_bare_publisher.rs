@@ -1,12 +1,17 @@
-//! The baseline of `cargo xtask bench load`: the fastest plain amqprs
+//! The baselines of `cargo xtask bench load`: the fastest plain amqprs
 //! publisher we can write, with the same connections, channels and confirm
 //! setting as `switchboard load`, publishing a fixed 400-byte body.
 //!
-//! Whatever `switchboard load` does beyond this (simulating and rendering
-//! realistic events, the ledger, histograms) is its overhead; the bench
-//! reports the ratio of the two rates.
+//! In `plain` mode the message has only a content type and a delivery mode.
+//! In `headers` mode it also carries, as fixed values, what every message of
+//! `switchboard load` carries beside its body: the three headers the Wazo
+//! document gives a `call_updated` (`name`, `origin_uuid`, `required_acl`),
+//! the tracking header and the `message_id`. RabbitMQ decodes every header
+//! of every message it routes, so the two modes differ by what the broker
+//! spends on headers; `switchboard load` against `headers` differs only by
+//! what it builds per message (realistic events, the ledger, histograms).
 //!
-//! Usage: `bench_bare_publisher URL EXCHANGE MESSAGES CONNECTIONS CHANNELS on|off`.
+//! Usage: `bench_bare_publisher URL EXCHANGE MESSAGES CONNECTIONS CHANNELS on|off plain|headers`.
 //! Prints one line: `published=N seconds=S rate=R cpu_s=C`.
 
 use std::sync::Arc;
@@ -19,7 +24,7 @@ use amqprs::channel::{
 };
 use amqprs::connection::{Connection, OpenConnectionArguments};
 use amqprs::security::SecurityCredentials;
-use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, Nack, Return};
+use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, FieldTable, FieldValue, Nack, Return};
 use tokio::sync::Notify;
 
 /// Counts acks (single or multiple) against publishes.
@@ -52,6 +57,42 @@ impl ChannelCallback for Acks {
     async fn publish_return(&mut self, _: &Channel, _: Return, _: BasicProperties, _: Vec<u8>) {}
 }
 
+/// What goes beside the body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    Headers,
+}
+
+/// The properties of every message in `mode`.
+fn properties(mode: Mode) -> Result<BasicProperties, Box<dyn std::error::Error>> {
+    let mut properties = BasicProperties::default();
+    properties
+        .with_content_type("application/json")
+        .with_delivery_mode(1);
+    if mode == Mode::Headers {
+        let mut headers = FieldTable::new();
+        let mut text = |name: &str, value: &str| -> Result<(), Box<dyn std::error::Error>> {
+            headers.insert(name.try_into()?, FieldValue::S(value.try_into()?));
+            Ok(())
+        };
+        text("name", "call_updated")?;
+        text("origin_uuid", "5242b7fa-3036-4846-abef-c57e18737e06")?;
+        text(
+            "required_acl",
+            "events.calls.5fef9879-e89d-41bf-8993-79cca355c0a1",
+        )?;
+        headers.insert(
+            "x-switchboard-published-us".try_into()?,
+            FieldValue::l(1_764_687_845_123_456),
+        );
+        properties
+            .with_headers(headers)
+            .with_message_id("5d41402abc4b:100000");
+    }
+    Ok(properties)
+}
+
 /// CPU seconds this process has used (user + system), from /proc (Linux's
 /// USER_HZ is 100).
 fn cpu_seconds() -> f64 {
@@ -75,11 +116,28 @@ fn cpu_seconds() -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [url, exchange, messages, connections, channels, confirm] = args.as_slice() else {
+    let [
+        url,
+        exchange,
+        messages,
+        connections,
+        channels,
+        confirm,
+        mode,
+    ] = args.as_slice()
+    else {
         return Err(
-            "usage: bench_bare_publisher URL EXCHANGE MESSAGES CONNECTIONS CHANNELS on|off".into(),
+            "usage: bench_bare_publisher URL EXCHANGE MESSAGES CONNECTIONS CHANNELS \
+                    on|off plain|headers"
+                .into(),
         );
     };
+    let mode = match mode.as_str() {
+        "plain" => Mode::Plain,
+        "headers" => Mode::Headers,
+        other => return Err(format!("mode is plain or headers, not '{other}'").into()),
+    };
+    let properties = properties(mode)?;
     let url: url::Url = url.parse()?;
     let messages: u64 = messages.parse()?;
     let connections: u64 = connections.parse()?;
@@ -132,15 +190,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (channel, acks) in open {
         let body = body.clone();
         let exchange = exchange.clone();
+        let properties = properties.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..per_channel {
-                let properties = BasicProperties::default()
-                    .with_content_type("application/json")
-                    .with_delivery_mode(1)
-                    .finish();
                 channel
                     .basic_publish(
-                        properties,
+                        properties.clone(),
                         body.clone(),
                         BasicPublishArguments::new(&exchange, "calls.call.created"),
                     )

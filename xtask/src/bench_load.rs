@@ -9,6 +9,10 @@
 //!   arrival rate far above what can be published (so it runs flat out);
 //! - the bare amqprs loop `examples/bench_bare_publisher.rs`, publishing a
 //!   fixed 400-byte body: the ceiling for a Rust publisher;
+//! - the same loop with the headers every `switchboard load` message
+//!   carries, as fixed values: the ceiling for a publisher of Wazo messages,
+//!   since RabbitMQ decodes every header it routes. `switchboard load`
+//!   against it is what building realistic events costs;
 //! - kombu (the Python library Wazo's daemons publish with), pip-installed
 //!   here if missing, publishing the same body.
 //!
@@ -138,6 +142,7 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
     std::fs::write(&script, KOMBU_SCRIPT).context("cannot write the kombu script")?;
 
     let mut bare = Vec::new();
+    let mut bare_headers = Vec::new();
     let mut generator = Vec::new();
     let mut python = Vec::new();
     let mut generation = Vec::new();
@@ -146,11 +151,13 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
         generation.push(run_generation(&release, &settings)?);
         // Alternate the order, so neither always runs on a warmer broker.
         if round % 2 == 0 {
-            bare.push(run_bare(&release, &settings)?);
+            bare.push(run_bare(&release, &settings, BareMode::Plain)?);
+            bare_headers.push(run_bare(&release, &settings, BareMode::Headers)?);
             generator.push(run_switchboard(&release, &settings)?);
         } else {
             generator.push(run_switchboard(&release, &settings)?);
-            bare.push(run_bare(&release, &settings)?);
+            bare_headers.push(run_bare(&release, &settings, BareMode::Headers)?);
+            bare.push(run_bare(&release, &settings, BareMode::Plain)?);
         }
         if kombu.is_ok() {
             python.push(run_kombu(&script, &settings)?);
@@ -159,9 +166,12 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&script);
     print_table(
         &settings,
-        &median(&bare),
-        &median(&generator),
-        python.first().map(|_| median(&python)),
+        &Medians {
+            bare: median(&bare),
+            bare_headers: median(&bare_headers),
+            generator: median(&generator),
+            kombu: python.first().map(|_| median(&python)),
+        },
     );
     print_generation(&median_generation(&generation));
     Ok(())
@@ -232,7 +242,16 @@ fn ensure_kombu() -> anyhow::Result<()> {
     )
 }
 
-fn run_bare(release: &Path, settings: &Settings) -> anyhow::Result<Measure> {
+/// What the bare loop sends beside its body (see `examples/bench_bare_publisher.rs`).
+#[derive(Debug, Clone, Copy)]
+enum BareMode {
+    /// A content type and a delivery mode.
+    Plain,
+    /// Also switchboard's headers and message id, as fixed values.
+    Headers,
+}
+
+fn run_bare(release: &Path, settings: &Settings, mode: BareMode) -> anyhow::Result<Measure> {
     let program = release.join("examples").join("bench_bare_publisher");
     let mut command = Command::new(program);
     command.args([
@@ -242,6 +261,10 @@ fn run_bare(release: &Path, settings: &Settings) -> anyhow::Result<Measure> {
         &settings.connections.to_string(),
         &settings.channels.to_string(),
         &settings.confirm,
+        match mode {
+            BareMode::Plain => "plain",
+            BareMode::Headers => "headers",
+        },
     ]);
     let (stdout, own, beam) = measure(command)?;
     let mut measure = parse_line(&stdout)?;
@@ -390,7 +413,21 @@ fn median(runs: &[Measure]) -> Measure {
     sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }
 
-fn print_table(settings: &Settings, bare: &Measure, generator: &Measure, kombu: Option<Measure>) {
+/// The median run of each publisher.
+struct Medians {
+    bare: Measure,
+    bare_headers: Measure,
+    generator: Measure,
+    kombu: Option<Measure>,
+}
+
+fn print_table(settings: &Settings, medians: &Medians) {
+    let Medians {
+        bare,
+        bare_headers,
+        generator,
+        kombu,
+    } = medians;
     println!(
         "\n`cargo xtask bench load`: {} connection(s) × {} channel(s), confirms {}, medians of {} alternating runs\n",
         settings.connections, settings.channels, settings.confirm, settings.runs
@@ -407,24 +444,36 @@ fn print_table(settings: &Settings, bare: &Measure, generator: &Measure, kombu: 
         );
     };
     row("bare amqprs loop, fixed 400-byte body", bare);
+    row(
+        "bare amqprs loop, same body + switchboard's headers (fixed)",
+        bare_headers,
+    );
     row("switchboard load, call mix", generator);
-    if let Some(kombu) = &kombu {
+    if let Some(kombu) = kombu {
         row("kombu (Python), fixed 400-byte body", kombu);
     }
+    let verdict = |ratio: f64, target: f64| if ratio >= target { "met" } else { "NOT met" };
     let versus_bare = generator.rate / bare.rate.max(1.0);
+    let versus_same_headers = generator.rate / bare_headers.rate.max(1.0);
+    let headers_cost = bare_headers.rate / bare.rate.max(1.0);
     println!(
         "\nswitchboard / bare amqprs: {versus_bare:.2} (target ≥ 0.90: {})",
-        if versus_bare >= 0.9 { "met" } else { "NOT met" }
+        verdict(versus_bare, 0.9)
     );
-    if let Some(kombu) = &kombu {
+    println!(
+        "switchboard / bare amqprs with the same headers: {versus_same_headers:.2} \
+         (what building the events costs; ≥ 0.90: {})",
+        verdict(versus_same_headers, 0.9)
+    );
+    println!(
+        "bare with headers / bare: {headers_cost:.2} (what the headers cost RabbitMQ and amqprs: \
+         the ceiling for any publisher of Wazo messages)"
+    );
+    if let Some(kombu) = kombu {
         let versus_kombu = generator.rate / kombu.rate.max(1.0);
         println!(
             "switchboard / kombu: {versus_kombu:.1}× (target ≥ 10×: {})",
-            if versus_kombu >= 10.0 {
-                "met"
-            } else {
-                "NOT met"
-            }
+            verdict(versus_kombu, 10.0)
         );
     }
     let saturating = if generator.beam_cpu_percent >= generator.own_cpu_percent {

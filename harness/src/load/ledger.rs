@@ -45,8 +45,6 @@ pub enum NotSent {
     /// Its connection was lost as it was being sent, or could not be
     /// re-established before the run gave up.
     Disconnected,
-    /// Its headers have no AMQP representation (a rendering bug).
-    Invalid,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -313,10 +311,6 @@ impl Ledger {
                     report.not_sent_disconnected += 1;
                     false
                 }
-                Fate::NotSent(NotSent::Invalid) => {
-                    report.not_sent_invalid += 1;
-                    false
-                }
                 Fate::Published | Fate::Unconfirmed => {
                     report.unconfirmed += 1;
                     true
@@ -358,10 +352,8 @@ impl Ledger {
                 }
             }
         }
-        report.not_sent = report.not_sent_backlog
-            + report.not_sent_cancelled
-            + report.not_sent_disconnected
-            + report.not_sent_invalid;
+        report.not_sent =
+            report.not_sent_backlog + report.not_sent_cancelled + report.not_sent_disconnected;
         report
     }
 }
@@ -400,8 +392,6 @@ pub struct LedgerReport {
     pub not_sent_cancelled: u64,
     /// … because the connection was lost as it was being sent.
     pub not_sent_disconnected: u64,
-    /// … because its headers could not be encoded.
-    pub not_sent_invalid: u64,
     /// Deliveries whose message id belongs to no message of this run.
     pub foreign: u64,
     /// One entry per consumer binding.

@@ -1,8 +1,9 @@
 //! Load generation: many scenario instances at once, at a controlled rate,
 //! against a real broker, with what the broker and its consumers sustained.
 //!
-//! Each instance is a scenario of the mix simulated with its own seed and
-//! rendered as Wazo messages ([`source`]); instances arrive open-loop at
+//! Each instance is a scenario of the mix with its own seed: one of a few
+//! renderings made at start-up, its uuids, ids and times replaced
+//! ([`source`], [`template`]); instances arrive open-loop at
 //! `--rate` ([`arrival`]); channel tasks publish them with confirms
 //! ([`publisher`]) over connections that come back when they drop
 //! ([`link`]); consumers receive them ([`consumer`]); every message is
@@ -15,7 +16,8 @@
 //! |---|---|
 //! | [`mix`] | `--mix a=70,b=30`: parsing, scenario lookup, weighted picks |
 //! | [`arrival`] | open-loop arrival times, `--rate`/`--event-rate`, `--speed` |
-//! | [`source`] | instances: seeds, simulation, Wazo rendering |
+//! | [`source`] | instances: seeds, the renderings of each scenario, picks |
+//! | [`template`] | a rendering's slots (uuids, ids, times) and an instance's fill |
 //! | [`topic`] | topic matching, to know which binding expects what |
 //! | [`ledger`] | published = confirmed + nacked + unconfirmed; losses, duplicates |
 //! | [`metrics`] | HDR latency histograms and counters |
@@ -43,6 +45,7 @@ pub mod report;
 pub mod run;
 pub mod slo;
 pub mod source;
+pub mod template;
 pub mod topic;
 
 pub use arrival::{Rate, Speed};

@@ -34,9 +34,8 @@ use super::ledger::NotSent;
 use super::link::Link;
 use super::metrics::{Counters, LatencyHistogram};
 use super::run::Shared;
-use crate::sink::Outgoing;
+use super::template::LoadMessage;
 use crate::sink::amqp::{JSON_CONTENT_TYPE, declare_wazo_exchange};
-use crate::sink::headers::to_field_table;
 
 /// The header carrying the publish time, in microseconds since the Unix epoch.
 pub const PUBLISHED_AT_HEADER: &str = "x-switchboard-published-us";
@@ -55,7 +54,7 @@ pub struct Outbound {
     /// When it was due.
     pub due: Instant,
     /// What to publish.
-    pub message: Outgoing,
+    pub message: LoadMessage,
 }
 
 /// Microseconds since the Unix epoch, as carried in [`PUBLISHED_AT_HEADER`].
@@ -330,14 +329,12 @@ pub async fn channel_task(
             shared.ledger.not_sent(seq, why);
             continue;
         };
-        let mut headers = match to_field_table(&message.headers) {
-            Ok(headers) => headers,
-            Err(error) => {
-                tracing::error!(event = %message.name, %error, "cannot publish");
-                shared.ledger.not_sent(seq, NotSent::Invalid);
-                continue;
-            }
-        };
+        let LoadMessage {
+            routing_key,
+            mut headers,
+            body,
+            ..
+        } = message;
         headers.insert(published_at.clone(), FieldValue::l(unix_micros()));
         // Set on an owned value rather than ended with `finish()`, which
         // clones the properties, header table included, for every message.
@@ -347,14 +344,14 @@ pub async fn channel_task(
             .with_delivery_mode(DELIVERY_MODE_TRANSIENT)
             .with_message_id(&message_id(&shared.run_id, seq))
             .with_headers(headers);
-        let arguments = BasicPublishArguments::new(&exchange, &message.routing_key);
+        let arguments = BasicPublishArguments::new(&exchange, &routing_key);
         let sent = Instant::now();
         if shared.options.confirms {
             open.tracker.expect(seq, sent);
         }
         match open
             .channel
-            .basic_publish(properties, message.body, arguments)
+            .basic_publish(properties, body, arguments)
             .await
         {
             Ok(()) => {

@@ -262,14 +262,13 @@ impl LoadReport {
         }
         let _ = writeln!(
             out,
-            "  ledger       scheduled {} = published {} + not sent {} (backlog {}, cancelled {}, disconnected {}, invalid {})",
+            "  ledger       scheduled {} = published {} + not sent {} (backlog {}, cancelled {}, disconnected {})",
             ledger.scheduled,
             ledger.published,
             ledger.not_sent,
             ledger.not_sent_backlog,
             ledger.not_sent_cancelled,
-            ledger.not_sent_disconnected,
-            ledger.not_sent_invalid
+            ledger.not_sent_disconnected
         );
         let _ = writeln!(
             out,

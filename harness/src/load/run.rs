@@ -393,7 +393,7 @@ struct Due {
     at: Instant,
     seq: u64,
     channel: usize,
-    message: crate::sink::Outgoing,
+    message: super::template::LoadMessage,
 }
 
 impl PartialEq for Due {

@@ -1,22 +1,29 @@
-//! Where instances come from: each one is a scenario of the mix simulated
-//! with its own seed and rendered as Wazo messages.
+//! Where instances come from: each one is a scenario of the mix with its
+//! own seed, made from one of the scenario's renderings ([`template`]).
 //!
-//! Instance `n` uses the seed `derive_seed(base, n)`, so every instance has
-//! its own parties, uuids, call ids and channel names (the ledger needs
-//! distinct messages, and consumers that index by call id see distinct
-//! calls), yet a run is reproducible from its base seed. Its virtual clock is
-//! anchored at its arrival on the wall clock, so timestamps in the bodies
-//! read like live traffic.
+//! Instance `n` uses the seed `derive_seed(base, n)`, which picks the
+//! rendering and draws its uuids; its channel ids get a sequence range no
+//! other instance of the run has (the ledger needs distinct messages, and
+//! consumers that index by call id see distinct calls), yet a run is
+//! reproducible from its base seed. Its times are anchored at its arrival on
+//! the wall clock, so timestamps in the bodies read like live traffic.
+//!
+//! [`template`]: super::template
 
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
 use super::mix::MixPicker;
+use super::template::{Identity, LoadMessage, RENDERINGS, RenderedMessage, Template};
 use crate::dialect::wazo::{self, RenderError};
 use crate::scenario::Scenario;
-use crate::sim::{self, SimError, SimOptions, VirtualClock};
-use crate::sink::Outgoing;
+use crate::sim::{self, DEFAULT_ANCHOR, SimError, SimOptions, VirtualClock};
+use crate::sink::headers::HeaderError;
+
+/// Days between the anchors of a scenario's renderings: their times never
+/// meet, so what differs between two renderings is told from what is fixed.
+const RENDERING_SPACING_DAYS: i64 = 3;
 
 /// Why an instance could not be produced.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +51,15 @@ pub enum SourceError {
         #[source]
         source: Box<RenderError>,
     },
+    /// A header of the scenario's messages has no AMQP form.
+    #[error("scenario '{scenario}' has a header AMQP cannot carry: {source}")]
+    Header {
+        /// The scenario's name.
+        scenario: String,
+        /// Which header and why.
+        #[source]
+        source: HeaderError,
+    },
 }
 
 /// One message of an instance, with when it is due in virtual time.
@@ -52,7 +68,7 @@ pub struct Planned {
     /// Virtual time since the instance started.
     pub offset: Duration,
     /// The message.
-    pub message: Outgoing,
+    pub message: LoadMessage,
 }
 
 /// One scenario instance, ready to schedule.
@@ -69,11 +85,15 @@ pub struct Instance {
 /// Produces the instances of a run. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct InstanceSource {
-    scenarios: Vec<Scenario>,
+    names: Vec<String>,
     weights: Vec<u32>,
+    /// Per scenario of the mix, its renderings.
+    templates: Vec<Vec<Template>>,
     picker: MixPicker,
     base_seed: u64,
     mean_events: f64,
+    /// Channel sequence numbers set aside per instance (the most any rendering uses).
+    sequences_per_instance: u64,
 }
 
 /// The seed of instance `index` of a run with seed `base` (SplitMix64 of
@@ -87,23 +107,43 @@ pub fn derive_seed(base: u64, index: u64) -> u64 {
 }
 
 impl InstanceSource {
-    /// A source over the weighted `mix`. Renders each scenario once, so a
-    /// scenario that cannot be played fails here rather than mid-run, and to
-    /// learn the mix's mean number of events per instance.
+    /// A source over the weighted `mix`. Simulates and renders each scenario
+    /// [`RENDERINGS`] times, with seeds drawn from `base_seed`, so that a
+    /// scenario that cannot be played fails here rather than mid-run.
     pub fn new(mix: Vec<(Scenario, u32)>, base_seed: u64) -> Result<Self, SourceError> {
         let (scenarios, weights): (Vec<Scenario>, Vec<u32>) = mix.into_iter().unzip();
-        let mut weighted_events = 0.0;
-        for (index, scenario) in scenarios.iter().enumerate() {
-            let events = render(scenario, base_seed, OffsetDateTime::now_utc())?.len();
-            weighted_events += events as f64 * f64::from(weights[index]);
-        }
+        let templates = scenarios
+            .iter()
+            .enumerate()
+            .map(|(index, scenario)| templates(scenario, derive_seed(base_seed, !(index as u64))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let weighted_events: f64 = templates
+            .iter()
+            .zip(&weights)
+            .map(|(renderings, weight)| {
+                let events: usize = renderings.iter().map(Template::len).sum();
+                events as f64 / renderings.len().max(1) as f64 * f64::from(*weight)
+            })
+            .sum();
         let total: u32 = weights.iter().sum();
+        let sequences_per_instance = templates
+            .iter()
+            .flatten()
+            .map(Template::sequences)
+            .max()
+            .unwrap_or(0)
+            .max(1);
         Ok(Self {
+            names: scenarios
+                .into_iter()
+                .map(|scenario| scenario.name)
+                .collect(),
             picker: MixPicker::new(&weights),
             mean_events: weighted_events / f64::from(total.max(1)),
-            scenarios,
             weights,
+            templates,
             base_seed,
+            sequences_per_instance,
         })
     }
 
@@ -114,10 +154,7 @@ impl InstanceSource {
 
     /// The scenarios' names, in mix order.
     pub fn names(&self) -> Vec<String> {
-        self.scenarios
-            .iter()
-            .map(|scenario| scenario.name.clone())
-            .collect()
+        self.names.clone()
     }
 
     /// The weights, in mix order.
@@ -133,7 +170,24 @@ impl InstanceSource {
     ) -> Result<Instance, SourceError> {
         let scenario = self.picker.next_index();
         let seed = derive_seed(self.base_seed, index);
-        let messages = render(&self.scenarios[scenario], seed, arrival)?;
+        let renderings = &self.templates[scenario];
+        // The modulo is below RENDERINGS: the cast cannot truncate.
+        let template = &renderings[(seed % renderings.len() as u64) as usize];
+        let identity = Identity {
+            seed,
+            // Sequence numbers from 1, as a freshly started Asterisk's.
+            first_sequence: 1 + index.saturating_mul(self.sequences_per_instance),
+            arrival,
+        };
+        let messages = template
+            .instance(&identity)
+            .map_err(|source| SourceError::Header {
+                scenario: self.names[scenario].clone(),
+                source,
+            })?
+            .into_iter()
+            .map(|(offset, message)| Planned { offset, message })
+            .collect();
         Ok(Instance {
             scenario,
             seed,
@@ -142,14 +196,40 @@ impl InstanceSource {
     }
 }
 
-/// Simulates and renders one instance of `scenario`.
+/// The [`RENDERINGS`] templates of `scenario`, rendering `i` with seed
+/// `derive_seed(seed, i)` and anchored [`RENDERING_SPACING_DAYS`] × `i`
+/// days after [`DEFAULT_ANCHOR`]; each is compared with the next to find its slots.
+fn templates(scenario: &Scenario, seed: u64) -> Result<Vec<Template>, SourceError> {
+    let renderings = (0..RENDERINGS)
+        .map(|index| {
+            let anchor =
+                DEFAULT_ANCHOR + time::Duration::days(RENDERING_SPACING_DAYS * index as i64);
+            let seed = derive_seed(seed, index as u64);
+            render(scenario, seed, anchor).map(|messages| (messages, anchor))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    (0..renderings.len())
+        .map(|index| {
+            let (messages, anchor) = &renderings[index];
+            let (probe, probe_anchor) = &renderings[(index + 1) % renderings.len()];
+            Template::new(messages, *anchor, probe, *probe_anchor).map_err(|source| {
+                SourceError::Header {
+                    scenario: scenario.name.clone(),
+                    source,
+                }
+            })
+        })
+        .collect()
+}
+
+/// Simulates and renders `scenario` with `seed`, its clock anchored at `anchor`.
 fn render(
     scenario: &Scenario,
     seed: u64,
-    arrival: OffsetDateTime,
-) -> Result<Vec<Planned>, SourceError> {
+    anchor: OffsetDateTime,
+) -> Result<Vec<RenderedMessage>, SourceError> {
     let options = SimOptions {
-        clock: VirtualClock::anchored_at(arrival),
+        clock: VirtualClock::anchored_at(anchor),
         seed: Some(seed),
     };
     let timeline = sim::simulate(scenario, &options).map_err(|source| SourceError::Simulate {
@@ -164,8 +244,8 @@ fn render(
     })?;
     Ok(rendered
         .into_iter()
-        .map(|rendered| Planned {
-            offset: Duration::try_from(rendered.at - arrival).unwrap_or(Duration::ZERO),
+        .map(|rendered| RenderedMessage {
+            offset: Duration::try_from(rendered.at - anchor).unwrap_or(Duration::ZERO),
             message: rendered.message,
         })
         .collect())

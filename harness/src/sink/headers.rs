@@ -50,7 +50,8 @@ fn field_name(name: &str) -> Result<FieldName, HeaderError> {
     })
 }
 
-fn to_field_value(name: &str, value: &Value) -> Result<FieldValue, HeaderError> {
+/// Converts one JSON header value (`name` is for errors).
+pub fn to_field_value(name: &str, value: &Value) -> Result<FieldValue, HeaderError> {
     let too_long = || HeaderError::TooLong {
         name: name.to_owned(),
     };

@@ -391,12 +391,12 @@ impl<'t> Renderer<'t> {
 
 /// Wazo's timestamp format: milliseconds and a `-0500`-style offset, as in
 /// the documented `creation_time` `2016-02-10T11:57:02.592-0500`.
-const TIMESTAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+pub(crate) const TIMESTAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory][offset_minute]"
 );
 
 /// `at` written the way Wazo writes timestamps, in `offset`.
-fn timestamp(at: OffsetDateTime, offset: time::UtcOffset) -> String {
+pub(crate) fn timestamp(at: OffsetDateTime, offset: time::UtcOffset) -> String {
     // Formatting into a String cannot fail for this description: every
     // component exists on an OffsetDateTime and years stay 4-digit.
     at.to_offset(offset).format(TIMESTAMP).unwrap_or_default()
