@@ -278,12 +278,17 @@ impl Template {
                                 .map_err(|_| HeaderError::TooLong { name: name.clone() })?,
                         ),
                     };
-                    let field = FieldName::try_from(name.as_str()).map_err(|_| {
-                        HeaderError::NameTooLong {
+                    // AMQP's short strings hold 255 bytes; checked here so
+                    // that the error can name the header.
+                    if name.len() > usize::from(u8::MAX) {
+                        return Err(HeaderError::NameTooLong {
                             name: name.chars().take(40).collect(),
-                        }
+                        });
+                    }
+                    let name = FieldName::try_from(name).map_err(|_| HeaderError::NameTooLong {
+                        name: String::new(),
                     })?;
-                    headers.insert(field, value);
+                    headers.insert(name, value);
                 }
                 Ok((
                     message.offset,
