@@ -333,7 +333,6 @@ pub async fn channel_task(
             routing_key,
             mut headers,
             body,
-            ..
         } = message;
         headers.insert(published_at.clone(), FieldValue::l(unix_micros()));
         // Set on an owned value rather than ended with `finish()`, which

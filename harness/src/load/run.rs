@@ -39,6 +39,12 @@ const RENDER_BATCH: usize = 32;
 /// Messages queued on a channel beyond which no further instance is rendered for it.
 const RENDER_AHEAD: usize = 2048;
 
+/// Routing keys whose binding masks are remembered. Keys that carry a
+/// user's uuid (`faxes.outbound.users.<uuid>.created`) are new with every
+/// instance: past this many, the memory starts over rather than growing for
+/// the whole run.
+const ROUTE_CACHE_LIMIT: usize = 4096;
+
 /// How often the live line is refreshed.
 const LIVE_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -475,6 +481,9 @@ async fn schedule_instances(
                         Some(mask) => *mask,
                         None => {
                             let mask = topic::mask(&options.consumers.bindings, key);
+                            if routes.len() == ROUTE_CACHE_LIMIT {
+                                routes.clear();
+                            }
                             routes.insert(key.clone(), mask);
                             mask
                         }

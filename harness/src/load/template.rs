@@ -29,7 +29,6 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::ops::Range;
-use std::sync::Arc;
 use std::time::Duration;
 
 use amqprs::{FieldName, FieldTable, FieldValue, LongStr};
@@ -50,8 +49,6 @@ const TIME_MARGIN_S: i64 = 86_400;
 /// One message of an instance, ready for a channel task.
 #[derive(Debug, Clone)]
 pub struct LoadMessage {
-    /// The event name, for errors.
-    pub name: Arc<str>,
     /// The AMQP routing key.
     pub routing_key: String,
     /// The AMQP headers, in amqprs' form.
@@ -91,7 +88,6 @@ pub struct Template {
 #[derive(Debug, Clone)]
 struct MessageTemplate {
     offset: Duration,
-    name: Arc<str>,
     routing_key: Text,
     headers: Vec<(Text, HeaderTemplate)>,
     body: Text,
@@ -222,7 +218,6 @@ impl Template {
             }
             messages.push(MessageTemplate {
                 offset: rendered.offset,
-                name: Arc::from(message.name.as_str()),
                 routing_key: builder.text(message.routing_key.as_bytes()),
                 headers,
                 body: builder.text(&message.body),
@@ -293,7 +288,6 @@ impl Template {
                 Ok((
                     message.offset,
                     LoadMessage {
-                        name: Arc::clone(&message.name),
                         routing_key: message.routing_key.to_string(&values),
                         headers,
                         body: message.body.to_bytes(&values),
