@@ -24,8 +24,10 @@ use crate::sink::WAZO_EXCHANGE;
 /// Play many scenario instances at once against a broker and measure it.
 ///
 /// Instances of the --mix arrive open-loop at --rate per second (or
-/// --event-rate messages per second), each with its own seed-derived parties
-/// and ids, their steps spaced by the scenario's timings divided by --speed.
+/// --event-rate messages per second), each with its own seed-derived uuids,
+/// call ids and timestamps (parties come from 32 renderings of each scenario
+/// made at start-up), their steps spaced by the scenario's timings divided by
+/// --speed.
 /// The report gives published/confirmed/consumed rates, publish→confirm and
 /// publish→deliver latency percentiles, consumer lag, connection outages and
 /// a strict ledger of every message by id. Ctrl-C ends the run with a full
