@@ -24,7 +24,13 @@ use amqprs::channel::{
 };
 use amqprs::connection::{Connection, OpenConnectionArguments};
 use amqprs::security::SecurityCredentials;
-use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, FieldTable, FieldValue, Nack, Return};
+use amqprs::{
+    Ack, BasicProperties, Cancel, CloseChannel, DELIVERY_MODE_TRANSIENT, FieldTable, FieldValue,
+    Nack, Return,
+};
+use switchboard::load::metrics::process_cpu_seconds;
+use switchboard::load::publisher::{PUBLISHED_AT_HEADER, message_id};
+use switchboard::sink::amqp::JSON_CONTENT_TYPE;
 use tokio::sync::Notify;
 
 /// Counts acks (single or multiple) against publishes.
@@ -68,8 +74,8 @@ enum Mode {
 fn properties(mode: Mode) -> Result<BasicProperties, Box<dyn std::error::Error>> {
     let mut properties = BasicProperties::default();
     properties
-        .with_content_type("application/json")
-        .with_delivery_mode(1);
+        .with_content_type(JSON_CONTENT_TYPE)
+        .with_delivery_mode(DELIVERY_MODE_TRANSIENT);
     if mode == Mode::Headers {
         let mut headers = FieldTable::new();
         let mut text = |name: &str, value: &str| -> Result<(), Box<dyn std::error::Error>> {
@@ -83,34 +89,14 @@ fn properties(mode: Mode) -> Result<BasicProperties, Box<dyn std::error::Error>>
             "events.calls.5fef9879-e89d-41bf-8993-79cca355c0a1",
         )?;
         headers.insert(
-            "x-switchboard-published-us".try_into()?,
+            PUBLISHED_AT_HEADER.try_into()?,
             FieldValue::l(1_764_687_845_123_456),
         );
         properties
             .with_headers(headers)
-            .with_message_id("5d41402abc4b:100000");
+            .with_message_id(&message_id("5d41402abc4b", 100_000));
     }
     Ok(properties)
-}
-
-/// CPU seconds this process has used (user + system), from /proc (Linux's
-/// USER_HZ is 100).
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let Some(after_name) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| {
-        fields
-            .get(index)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // Fields 14 and 15 of stat; 12 and 13 after the name and state.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 #[tokio::main]
@@ -222,7 +208,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "published={published} seconds={seconds:.3} rate={:.0} cpu_s={:.3}",
         published as f64 / seconds,
-        cpu_seconds()
+        process_cpu_seconds().unwrap_or(0.0)
     );
     // Errors here mean the broker already dropped us: nothing left to close.
     for channel in finished {
