@@ -15,8 +15,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::mix::MixPicker;
-use super::template::{Identity, LoadMessage, RENDERINGS, RenderedMessage, Template};
-use crate::dialect::wazo::{self, RenderError};
+use super::template::{Identity, LoadMessage, RENDERINGS, Template};
+use crate::dialect::wazo::{self, RenderError, Rendered};
 use crate::scenario::Scenario;
 use crate::sim::{self, DEFAULT_ANCHOR, SimError, SimOptions, VirtualClock};
 use crate::sink::headers::HeaderError;
@@ -112,6 +112,8 @@ impl InstanceSource {
     /// scenario that cannot be played fails here rather than mid-run.
     pub fn new(mix: Vec<(Scenario, u32)>, base_seed: u64) -> Result<Self, SourceError> {
         let (scenarios, weights): (Vec<Scenario>, Vec<u32>) = mix.into_iter().unzip();
+        // Renderings draw their seeds from the far end of the index range,
+        // which instances (counting from 0) never reach.
         let templates = scenarios
             .iter()
             .enumerate()
@@ -227,7 +229,7 @@ fn render(
     scenario: &Scenario,
     seed: u64,
     anchor: OffsetDateTime,
-) -> Result<Vec<RenderedMessage>, SourceError> {
+) -> Result<Vec<Rendered>, SourceError> {
     let options = SimOptions {
         clock: VirtualClock::anchored_at(anchor),
         seed: Some(seed),
@@ -237,18 +239,11 @@ fn render(
         seed,
         source: Box::new(source),
     })?;
-    let rendered = wazo::render(&timeline).map_err(|source| SourceError::Render {
+    wazo::render(&timeline).map_err(|source| SourceError::Render {
         scenario: scenario.name.clone(),
         seed,
         source: Box::new(source),
-    })?;
-    Ok(rendered
-        .into_iter()
-        .map(|rendered| RenderedMessage {
-            offset: Duration::try_from(rendered.at - anchor).unwrap_or(Duration::ZERO),
-            message: rendered.message,
-        })
-        .collect())
+    })
 }
 
 #[cfg(test)]

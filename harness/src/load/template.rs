@@ -35,7 +35,7 @@ use amqprs::{FieldName, FieldTable, FieldValue, LongStr};
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::dialect::wazo::{TIMESTAMP, timestamp};
+use crate::dialect::wazo::{Rendered, TIMESTAMP, timestamp};
 use crate::sink::headers::{HeaderError, to_field_value};
 
 /// Renderings kept per scenario: the number of distinct sets of parties a run shows.
@@ -66,15 +66,6 @@ pub struct Identity {
     pub first_sequence: u64,
     /// Its scenario time zero, on the wall clock.
     pub arrival: OffsetDateTime,
-}
-
-/// One rendered message of a scenario: when it is due and what it looks like.
-#[derive(Debug, Clone)]
-pub struct RenderedMessage {
-    /// Virtual time since the start of the scenario.
-    pub offset: Duration,
-    /// The message as the Wazo dialect rendered it.
-    pub message: crate::sink::Outgoing,
 }
 
 /// A rendering of a scenario with its slots found. See the module documentation.
@@ -174,13 +165,13 @@ impl Values {
 }
 
 impl Template {
-    /// Finds the slots of `rendering` (anchored at `anchor`) by comparing it
-    /// with `probe`, a rendering of the same scenario with another seed and
-    /// anchor. Fails when a header has no AMQP form.
+    /// Finds the slots of `rendering`, whose clock was anchored at `anchor`,
+    /// by comparing it with `probe`, a rendering of the same scenario with
+    /// another seed and anchor. Fails when a header has no AMQP form.
     pub fn new(
-        rendering: &[RenderedMessage],
+        rendering: &[Rendered],
         anchor: OffsetDateTime,
-        probe: &[RenderedMessage],
+        probe: &[Rendered],
         probe_anchor: OffsetDateTime,
     ) -> Result<Self, HeaderError> {
         let fixed: HashSet<Vec<u8>> = texts(probe)
@@ -217,7 +208,7 @@ impl Template {
                 headers.push((builder.text(name.as_bytes()), value));
             }
             messages.push(MessageTemplate {
-                offset: rendered.offset,
+                offset: Duration::try_from(rendered.at - anchor).unwrap_or(Duration::ZERO),
                 routing_key: builder.text(message.routing_key.as_bytes()),
                 headers,
                 body: builder.text(&message.body),
@@ -346,7 +337,7 @@ impl Template {
 }
 
 /// Every text of a rendering a slot may hide in.
-fn texts(rendering: &[RenderedMessage]) -> impl Iterator<Item = &[u8]> {
+fn texts(rendering: &[Rendered]) -> impl Iterator<Item = &[u8]> {
     rendering.iter().flat_map(|rendered| {
         let message = &rendered.message;
         let headers = message.headers.iter().flat_map(|(name, value)| {
@@ -360,14 +351,13 @@ fn texts(rendering: &[RenderedMessage]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// The Unix seconds a rendering's times fall in, with a margin.
-fn window(rendering: &[RenderedMessage], anchor: OffsetDateTime) -> Range<i64> {
-    let last = rendering
-        .iter()
-        .map(|rendered| rendered.offset)
-        .max()
-        .unwrap_or_default();
+fn window(rendering: &[Rendered], anchor: OffsetDateTime) -> Range<i64> {
     let start = anchor.unix_timestamp();
-    let end = start.saturating_add(i64::try_from(last.as_secs()).unwrap_or(i64::MAX));
+    let end = rendering
+        .iter()
+        .map(|rendered| rendered.at.unix_timestamp())
+        .max()
+        .unwrap_or(start);
     start.saturating_sub(TIME_MARGIN_S)..end.saturating_add(TIME_MARGIN_S)
 }
 
