@@ -226,62 +226,42 @@ async fn instances_carry_distinct_data() {
     assert_eq!(body(&again.instance(0, now).unwrap()), body(&first));
 }
 
+/// The sentence a run with `options` is refused with.
+async fn refusal(options: &LoadOptions) -> String {
+    run(
+        options,
+        source("fax_success"),
+        &CancellationToken::new(),
+        None,
+    )
+    .await
+    .unwrap_err()
+    .to_string()
+}
+
 #[tokio::test]
 async fn bad_options_are_refused_in_one_sentence() {
     let url: AmqpUrl = "amqp://guest:guest@127.0.0.1:1/%2f".parse().unwrap();
     let mut options = LoadOptions::new(vec![url.clone()], Rate::Instances(10.0));
-    let error = run(
-        &options,
-        source("fax_success"),
-        &CancellationToken::new(),
-        None,
-    )
-    .await
-    .unwrap_err();
     assert_eq!(
-        error.to_string(),
+        refusal(&options).await,
         "the run has no end: give --duration or --count (or both)"
     );
     options.count = Some(1);
-    let error = run(
-        &options,
-        source("fax_success"),
-        &CancellationToken::new(),
-        None,
-    )
-    .await
-    .unwrap_err();
+    let error = refusal(&options).await;
     assert!(
-        error
-            .to_string()
-            .starts_with("cannot reach the broker at amqp://127.0.0.1:1/"),
+        error.starts_with("cannot reach the broker at amqp://127.0.0.1:1/"),
         "{error}"
     );
     options.consumers.bindings = vec!["calls.#".to_owned()];
-    let error = run(
-        &options,
-        source("fax_success"),
-        &CancellationToken::new(),
-        None,
-    )
-    .await
-    .unwrap_err();
     assert_eq!(
-        error.to_string(),
+        refusal(&options).await,
         "invalid load options: --bind needs consumers: add --consumers N"
     );
     options.consumers.bindings.clear();
     options.rate = Rate::Instances(0.0);
-    let error = run(
-        &options,
-        source("fax_success"),
-        &CancellationToken::new(),
-        None,
-    )
-    .await
-    .unwrap_err();
     assert_eq!(
-        error.to_string(),
+        refusal(&options).await,
         "invalid rate 0: expected a positive number per second"
     );
 }
