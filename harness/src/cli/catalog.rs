@@ -85,7 +85,9 @@ fn find(name: &str) -> anyhow::Result<Item> {
         return Ok(Item::Phonecom(entry));
     }
     match wazo::lookup(name) {
-        Lookup::Documented(entry) | Lookup::Ami(entry) => Ok(Item::Wazo(entry)),
+        Lookup::Documented(entry) | Lookup::Ami(entry) | Lookup::RemovedFromWazo(entry) => {
+            Ok(Item::Wazo(entry))
+        }
         Lookup::Removed(removed) => bail!(
             "`{name}` was removed in Wazo {}; it is no longer in the catalog",
             removed.removed_in

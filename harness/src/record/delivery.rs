@@ -80,16 +80,27 @@ impl Delivery {
     /// per violation, none when it conforms. The routing key and headers are
     /// checked with the body, as a consumer on the bus sees them.
     pub fn contract_violations(&self) -> Vec<String> {
-        let record = serde_json::json!({
-            "routing_key": self.routing_key,
-            "headers": self.properties.headers,
-            "body": self.json().cloned().unwrap_or(Value::Null),
-        });
-        crate::contract::check_wazo(&record)
+        self.contract_violations_as(crate::contract::ProfileChoice::Documented)
+    }
+
+    /// [`Delivery::contract_violations`] against the profile `choice` says
+    /// (with `auto`, the one the message matches best).
+    pub fn contract_violations_as(&self, choice: crate::contract::ProfileChoice) -> Vec<String> {
+        crate::contract::check_wazo_with(&self.record(), choice)
             .violations
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    /// The delivery as a record `{routing_key, headers, body}`, the shape
+    /// the contract checker reads.
+    pub fn record(&self) -> Value {
+        serde_json::json!({
+            "routing_key": self.routing_key,
+            "headers": self.properties.headers,
+            "body": self.json().cloned().unwrap_or(Value::Null),
+        })
     }
 
     /// The event name: the `name` header, else the body's `name` field.
