@@ -18,7 +18,7 @@ use crate::catalog::wazo::current::{Audience, HeaderKind, Presence};
 use crate::catalog::wazo::{EventEntry, Profile, Wording};
 
 /// The schema of a whole body of `entry` as `wording` says it.
-pub(crate) fn body_schema(entry: &EventEntry, wording: &Wording) -> Value {
+pub fn body_schema(entry: &EventEntry, wording: &Wording) -> Value {
     match wording.profile {
         Profile::Documented => {
             let mut envelope = entry.envelope_schema().to_value();

@@ -32,6 +32,9 @@ pub struct Properties {
     pub content_type: Option<String>,
     /// 1 (transient) or 2 (persistent).
     pub delivery_mode: Option<u8>,
+    /// `utf-8` for current Wazo's messages; absent from the document's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
     /// Headers as JSON, sorted by name; empty when the message has none.
     pub headers: Map<String, Value>,
 }
@@ -67,6 +70,7 @@ impl Properties {
         Self {
             content_type: properties.content_type().cloned(),
             delivery_mode: properties.delivery_mode(),
+            content_encoding: properties.content_encoding().cloned(),
             headers: properties
                 .headers()
                 .map(headers::to_json)

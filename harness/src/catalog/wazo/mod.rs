@@ -24,6 +24,7 @@ pub mod auth;
 pub mod calls;
 pub mod conferences;
 pub mod current;
+pub mod differences;
 pub mod cti;
 pub mod directory;
 mod envelope;
