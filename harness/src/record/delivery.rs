@@ -157,6 +157,7 @@ mod tests {
             properties: Properties {
                 content_type: Some("application/json".into()),
                 delivery_mode: Some(1),
+                content_encoding: None,
                 headers,
             },
             body,

@@ -400,18 +400,159 @@ mod tests {
             caller_id_number: "1001".into(),
             creation_time: "2016-02-10T11:57:02.592-0500".into(),
             status: "Ring".into(),
-            user_uuid: user,
+            user_uuid: Some(user),
             on_hold: Some(false),
             ..Call::default()
         };
-        let message = WazoMessage::new(&CallCreated(call), ORIGIN).unwrap();
+        let message = WazoMessage::new(&CallCreated(call.clone()), ORIGIN).unwrap();
         assert_eq!(message.routing_key, "calls.call.created");
         assert_eq!(
             message.body["required_acl"],
             json!(format!("events.calls.{user}"))
         );
-        assert_eq!(message.body["data"]["on_hold"], json!(false));
-        assert!(message.body["data"].get("muted").is_none());
+        // The document's example has eight fields: the rest of the model is
+        // tolerated by its checker, not written.
+        assert!(message.body["data"].get("on_hold").is_none());
+
+        // Current Wazo writes all 23 keys of calld's CallSchema, null when unknown.
+        let wazo = wazo_message(&CallCreated(call), &Addressing::default());
+        let data = wazo.body["data"].as_object().unwrap();
+        assert_eq!(data.len(), 23, "{data:?}");
+        assert_eq!(data["on_hold"], json!(false));
+        assert_eq!(data["muted"], Value::Null);
+        assert!(data.get("reason_code").is_none());
+    }
+
+    fn wazo_message<E: WazoEvent>(event: &E, addressing: &Addressing) -> WazoMessage {
+        WazoMessage::encode(event, ORIGIN, Profile::Wazo, addressing)
+            .unwrap()
+            .unwrap()
+            .decode()
+            .unwrap()
+    }
+
+    const TENANT: Uuid = Uuid::from_u128(0x7e4a);
+
+    #[test]
+    fn wazo_bus_headers_are_copied_into_the_body_as_python_writes_it() {
+        let user = Uuid::from_u128(42);
+        let at = time::macros::datetime!(2026-01-15 04:00:01.5 -05:00);
+        let addressing = Addressing {
+            tenant: Some(TENANT),
+            users: vec![user],
+            at: Some(at),
+        };
+        let call = Call {
+            call_id: "1455123422.8".into(),
+            caller_id_name: "Zoë".into(),
+            user_uuid: Some(user),
+            ..Call::default()
+        };
+        let encoded = WazoMessage::encode(&CallCreated(call), ORIGIN, Profile::Wazo, &addressing)
+            .unwrap()
+            .unwrap();
+        let message = encoded.decode().unwrap();
+        let expected_headers = json!({
+            "tenant_uuid": TENANT.to_string(),
+            format!("user_uuid:{user}"): true,
+            "name": "call_created",
+            "required_access": "event.call_created",
+            "required_acl": format!("events.calls.{user}"),
+            "origin_uuid": ORIGIN.to_string(),
+            "timestamp": "2026-01-15T04:00:01.500000",
+        });
+        assert_eq!(Value::Object(message.headers.clone()), expected_headers);
+        for (key, value) in &message.headers {
+            assert_eq!(&message.body[key], value, "{key}");
+        }
+        let text = String::from_utf8(encoded.body).unwrap();
+        assert!(text.starts_with(&format!("{{\"tenant_uuid\": \"{TENANT}\", ")), "{text}");
+        assert!(text.contains(r#""caller_id_name": "Zo\u00eb""#), "{text}");
+        assert!(!encoded.on_topic);
+    }
+
+    #[test]
+    fn wazo_bus_escapes_key_values_and_writes_none_for_no_user() {
+        use crate::catalog::wazo::calls::CallHeld;
+        use crate::catalog::wazo::faxes::{FaxOutbound, FaxOutboundSucceeded};
+        let fax = FaxOutbound {
+            id: "1455117604.42".into(),
+            call_id: "1455117604.42".into(),
+            extension: "1234".into(),
+            context: "ctx".into(),
+            caller_id: "Wazo Fax".into(),
+            user_uuid: None,
+            tenant_uuid: TENANT,
+            ivr_extension: Some("12".into()),
+            wait_time: Some(42),
+        };
+        let tenant = Addressing {
+            tenant: Some(TENANT),
+            ..Addressing::default()
+        };
+        let message = wazo_message(&FaxOutboundSucceeded(fax), &tenant);
+        assert_eq!(message.routing_key, "faxes.outbound.1455117604__DOT__42.succeeded");
+        assert_eq!(
+            message.headers["required_acl"],
+            json!("events.faxes.outbound.1455117604__DOT__42.succeeded")
+        );
+        assert_eq!(message.headers["user_uuid:*"], json!(true));
+        // Only the created event carries the request's IVR extension and wait time.
+        assert!(message.body["data"].get("ivr_extension").is_none());
+
+        let held = CallHeld(super::super::calls::CallHold {
+            call_id: "1.2".into(),
+            user_uuid: Some("None".into()),
+        });
+        let message = wazo_message(&held, &tenant);
+        assert_eq!(message.headers["required_acl"], json!("events.calls.None"));
+        assert!(!message.headers.keys().any(|key| key.starts_with("user_uuid:")));
+    }
+
+    #[test]
+    fn attributes_and_renamed_events() {
+        use crate::catalog::wazo::auth::{AuthTenantCreated, Tenant};
+        use crate::catalog::wazo::conferences::{ConferenceRecord, ConferenceRecordStarted};
+        let tenant = Addressing {
+            tenant: Some(TENANT),
+            ..Addressing::default()
+        };
+        let message = wazo_message(&ConferenceRecordStarted(ConferenceRecord { id: 4001 }), &tenant);
+        assert_eq!(message.headers["conference_id"], json!(4001));
+        let added = AuthTenantCreated(Tenant {
+            uuid: TENANT,
+            name: "acme".into(),
+            slug: Some("acme".into()),
+            domain_names: Some(vec![]),
+        });
+        let encoded = WazoMessage::encode(&added, ORIGIN, Profile::Wazo, &tenant)
+            .unwrap()
+            .unwrap();
+        assert_eq!(encoded.name, "auth_tenant_added");
+        // wazo-auth still publishes on the topic exchange.
+        assert!(encoded.on_topic);
+        let documented = WazoMessage::new(&added, ORIGIN).unwrap();
+        assert_eq!(documented.name, "auth_tenant_created");
+        assert!(documented.body["data"].get("slug").is_none());
+    }
+
+    #[test]
+    fn each_profile_has_events_the_other_lacks() {
+        use crate::catalog::wazo::calls::CallAnswered;
+        use crate::catalog::wazo::cti::{CallFormResult, CallFormResultEvent};
+        let form = CallFormResultEvent(CallFormResult {
+            user_id: 1,
+            variables: Map::new(),
+        });
+        let none = Addressing::default();
+        assert!(WazoMessage::encode(&form, ORIGIN, Profile::Wazo, &none).unwrap().is_none());
+        let answered = CallAnswered(Call::default());
+        assert!(
+            WazoMessage::encode(&answered, ORIGIN, Profile::Documented, &none)
+                .unwrap()
+                .is_none()
+        );
+        assert!(WazoMessage::encode(&answered, ORIGIN, Profile::Wazo, &none).unwrap().is_some());
     }
 
     #[test]
