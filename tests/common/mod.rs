@@ -131,3 +131,21 @@ impl TestBus {
         })
     }
 }
+
+/// Whether `python3 -c 'import kombu'` works; a loud SKIPPED line when not,
+/// unless `SWITCHBOARD_REQUIRE_KOMBU=1` (set by `.ci/run`), which fails.
+pub fn kombu(test: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import kombu"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        if std::env::var("SWITCHBOARD_REQUIRE_KOMBU").as_deref() == Ok("1") {
+            panic!(
+                "{test}: kombu is required (SWITCHBOARD_REQUIRE_KOMBU=1) but python3 cannot import it"
+            );
+        }
+        eprintln!("SKIPPED: {test}: python3 cannot import kombu (pip install kombu)");
+    }
+    found
+}
