@@ -31,7 +31,14 @@ fn fixture(name: &str) -> Value {
 
 fn validate(profile: &str) -> (i32, Value) {
     let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["validate", "--format", "json", "--profile", profile, FIXTURES])
+        .args([
+            "validate",
+            "--format",
+            "json",
+            "--profile",
+            profile,
+            FIXTURES,
+        ])
         .output()
         .unwrap();
     let report = serde_json::from_slice(&output.stdout).unwrap();
@@ -61,11 +68,15 @@ fn auto_names_what_the_document_calls_a_renamed_event() {
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.profile, Some(Profile::Wazo));
     assert!(
-        report.departures[0]
-            .contains("name auth_tenant_added, the Wazo message bus document says auth_tenant_created"),
+        report.departures[0].contains(
+            "name auth_tenant_added, the Wazo message bus document says auth_tenant_created"
+        ),
         "{report}"
     );
-    assert!(report.to_string().contains("matches Wazo 26.08"), "{report}");
+    assert!(
+        report.to_string().contains("matches Wazo 26.08"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -124,10 +135,16 @@ fn each_departure_is_caught_with_its_path(
     }
     let report = contract::check_wazo_as(&record, Profile::Wazo);
     assert!(
-        report.violations.iter().any(|violation| violation.path() == path),
+        report
+            .violations
+            .iter()
+            .any(|violation| violation.path() == path),
         "expected a violation at {path}, got {report}"
     );
     if event == "call_held" && path == "/body/name" {
-        assert!(matches!(report.violations[0], Violation::RemovedEvent { .. }), "{report}");
+        assert!(
+            matches!(report.violations[0], Violation::RemovedEvent { .. }),
+            "{report}"
+        );
     }
 }

@@ -25,7 +25,11 @@ use switchboard::scenario::Scenario;
 const SUBSCRIBED: &[&str] = &["call_created", "call_answered", "call_ended"];
 
 fn scenario(name: &str) -> Scenario {
-    Scenario::load(format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    Scenario::load(format!(
+        "{}/scenarios/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 #[rstest]
@@ -66,7 +70,10 @@ async fn a_wazo_bus_consumer_receives_what_its_bindings_match(
     );
     let mut consumer = ExternalConsumer::spawn(&command, harness.url()).unwrap();
     consumer
-        .wait_for_line(&regex::Regex::new("^ready$").unwrap(), Duration::from_secs(30))
+        .wait_for_line(
+            &regex::Regex::new("^ready$").unwrap(),
+            Duration::from_secs(30),
+        )
         .await
         .unwrap();
 
@@ -168,7 +175,11 @@ async fn a_topic_consumer_on_xivo_hears_only_wazo_auth(
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(on_xivo.deliveries().len(), from_auth);
-    assert!(heard.iter().all(|delivery| delivery.routing_key.starts_with("auth.")));
+    assert!(
+        heard
+            .iter()
+            .all(|delivery| delivery.routing_key.starts_with("auth."))
+    );
     on_xivo.shutdown().await;
     harness.shutdown().await.unwrap();
     delete_exchange(&bus.url, &topic).await;

@@ -106,9 +106,21 @@ const RELOCATE: &[&str] = &[
     "timeout",
 ];
 /// bus `user/event.py` `_BaseUserEvent`.
-const USER: &[&str] = &["id", "uuid", "subscription_type", "created_at", "tenant_uuid"];
+const USER: &[&str] = &[
+    "id",
+    "uuid",
+    "subscription_type",
+    "created_at",
+    "tenant_uuid",
+];
 /// bus `user/event.py` `UserForwardEditedEvent`.
-const FORWARD: &[&str] = &["user_id", "user_uuid", "tenant_uuid", "enabled", "destination"];
+const FORWARD: &[&str] = &[
+    "user_id",
+    "user_uuid",
+    "tenant_uuid",
+    "enabled",
+    "destination",
+];
 /// bus `user/event.py` `UserServiceEditedEvent`.
 const SERVICE: &[&str] = &["user_id", "user_uuid", "tenant_uuid", "enabled"];
 /// bus `voicemail/event.py`, message from calld `voicemails/schemas.py`.
@@ -198,7 +210,10 @@ fn each_event_is_what_current_wazo_publishes(
     let pattern = |text: &str| Regex::new(&format!("^{}$", text.replace("{U}", UUID))).unwrap();
     let (key, acl) = (pattern(key), pattern(acl));
     for (routing_key, headers, body) in messages {
-        assert!(key.is_match(routing_key), "{name}: routing key {routing_key}");
+        assert!(
+            key.is_match(routing_key),
+            "{name}: routing key {routing_key}"
+        );
         let required_acl = headers["required_acl"].as_str().unwrap_or_default();
         assert!(acl.is_match(required_acl), "{name}: ACL {required_acl}");
         assert_eq!(headers["name"], name);
@@ -224,7 +239,10 @@ fn each_event_is_what_current_wazo_publishes(
                 _ => "other",
             };
             assert_eq!(found, *kind, "{name}: header {header} = {value}");
-            assert_eq!(&body[*header], value, "{name}: {header} copied into the body");
+            assert_eq!(
+                &body[*header], value,
+                "{name}: {header} copied into the body"
+            );
         }
         // Every header is copied into the body, and the body holds nothing else but data.
         let body = body.as_object().unwrap();

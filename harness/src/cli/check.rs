@@ -14,13 +14,13 @@ use anyhow::Context;
 use regex::Regex;
 use switchboard_broker::{BrokerHandle, Config, EmbeddedBroker};
 
+use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::harness::{Harness, HarnessOptions, PlayOptions, RenderedScenario};
 use crate::provision::{self, BrokerSpec, Provisioned};
 use crate::record::ExternalConsumer;
 use crate::record::snapshot::{Comparison, Snapshot, describe_difference};
 use crate::scenario::Scenario;
 use crate::sim::VirtualClock;
-use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// Run a consumer against a scenario and compare what it prints with a snapshot.
