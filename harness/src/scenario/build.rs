@@ -16,7 +16,7 @@ use super::location::{Diagnostic, SourceFile};
 use super::parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
 use super::raw::{RawScenario, RawStep};
 use super::timing::{At, parse_duration};
-use super::{Scenario, Step};
+use super::{PhonecomTiming, Scenario, Step};
 
 /// The seed used when a scenario gives none.
 pub const DEFAULT_SEED: u64 = 1;
@@ -40,6 +40,7 @@ pub(crate) fn build(source: &SourceFile, raw: RawScenario) -> Result<Scenario, V
             }
         },
     };
+    let phonecom = build_phonecom(source, &raw, &mut diagnostics);
     let parties = build_parties(source, &raw, &mut diagnostics);
     let context = Context {
         source,
@@ -66,6 +67,7 @@ pub(crate) fn build(source: &SourceFile, raw: RawScenario) -> Result<Scenario, V
             ami: raw.ami,
             utc_offset,
             origin_uuid: raw.origin_uuid,
+            phonecom,
             parties,
             steps,
         })
@@ -79,6 +81,30 @@ fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, String> {
     let format = time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
     time::UtcOffset::parse(text, &format)
         .map_err(|_| format!("bad utc_offset \"{text}\"; expected e.g. \"-05:00\" or \"+01:00\""))
+}
+
+/// `[phonecom]`: each duration given replaces Phone.com's published spacing.
+fn build_phonecom(
+    source: &SourceFile,
+    raw: &RawScenario,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> PhonecomTiming {
+    let mut timing = PhonecomTiming::default();
+    let Some(given) = &raw.phonecom else {
+        return timing;
+    };
+    for (text, field) in [
+        (&given.connecting_delay, &mut timing.connecting_delay),
+        (&given.completed_gap, &mut timing.completed_gap),
+    ] {
+        if let Some(text) = text {
+            match parse_duration(text.get_ref()) {
+                Ok(duration) => *field = duration,
+                Err(message) => diagnostics.push(source.diagnostic(text.span(), message)),
+            }
+        }
+    }
+    timing
 }
 
 fn build_parties(
@@ -512,6 +538,28 @@ impl Context<'_> {
                     })
                     .transpose()?,
             },
+            "api.error" => {
+                let status = args.required(&raw.status, "status")?;
+                if !(400..=599).contains(status.get_ref()) {
+                    return Err(self.source.diagnostic(
+                        status.span(),
+                        format!(
+                            "status {} is not an error; an API error has a status from 400 to 599",
+                            status.get_ref()
+                        ),
+                    ));
+                }
+                Action::ApiError {
+                    method: raw
+                        .method
+                        .as_ref()
+                        .map_or_else(|| "GET".to_string(), |method| method.get_ref().to_uppercase()),
+                    url: owned(args.required(&raw.url, "url")?),
+                    status: *status.get_ref(),
+                    error: raw.error.as_ref().map(owned),
+                    body_size: raw.body_size.as_ref().map_or(0, |size| *size.get_ref()),
+                }
+            }
             "conference.join" => Action::ConferenceJoin {
                 conference: self.conference(args.required(&raw.conference, "conference")?)?,
                 party: self.party(args.required(&raw.party, "party")?)?,

@@ -38,7 +38,7 @@ pub(crate) fn render(
         state: state.to_string(),
         inbox: Inbox {
             id: message.inbox_id,
-            extension_id: extension_id(user),
+            extension_id: Some(extension_id(user)),
             did: own_number.clone(),
         },
         from: did(from),
