@@ -121,10 +121,7 @@ fn an_inbound_call_to_a_device_is_exactly_the_eight_documented_events() {
     // as in every event Phone.com publishes.
     for call in &calls[2..5] {
         let first_leg = call.first_leg.as_ref().unwrap();
-        assert_eq!(
-            (first_leg.state, first_leg.completion_status),
-            (None, None)
-        );
+        assert_eq!((first_leg.state, first_leg.completion_status), (None, None));
         assert_eq!(first_leg.uuid, first.uuid);
         assert_eq!(first_leg.to, first.to);
     }
@@ -147,10 +144,7 @@ fn an_inbound_call_to_a_device_is_exactly_the_eight_documented_events() {
     // The scenario's steps at 0, +400 ms, +5 s and +1 m 12 s; the 2nd leg
     // connecting 640 ms after its new and the 1st leg completed 40 ms after
     // the 2nd, as Phone.com spaces them.
-    assert_eq!(
-        offsets_ms,
-        [0, 0, 400, 1_040, 5_400, 5_400, 77_400, 77_440]
-    );
+    assert_eq!(offsets_ms, [0, 0, 400, 1_040, 5_400, 5_400, 77_400, 77_440]);
 }
 
 /// Every object key path in a JSON document (`/data/event_leg/to/line`).
@@ -298,6 +292,13 @@ fn messages_call_logs_and_recordings_carry_their_tags() {
                 "mms-message",
                 "sent-message",
                 "outbound"
+            ],
+            vec![
+                "message",
+                "*ms-message",
+                "mms-message",
+                "received-message",
+                "inbound"
             ],
         ]
     );

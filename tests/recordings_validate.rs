@@ -162,7 +162,9 @@ async fn phonecom_run_and_receive_recordings_validate() {
     let received = dir.path().join("received.jsonl");
     let sent = dir.path().join("sent.jsonl");
     let mut receive = switchboard()
-        .args(["receive", "--port", "0", "--count", "10", "--format", "json"])
+        .args([
+            "receive", "--port", "0", "--count", "10", "--format", "json",
+        ])
         .arg("--record")
         .arg(&received)
         .stdout(Stdio::piped())

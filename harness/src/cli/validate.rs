@@ -179,7 +179,9 @@ fn write_text(
         writeln!(out, "{source}:{line}: {report}")?;
     }
     let skipped = if skipped > 0 {
-        format!(" ({skipped} recorded line(s) without a message skipped: callback checks, summaries)")
+        format!(
+            " ({skipped} recorded line(s) without a message skipped: callback checks, summaries)"
+        )
     } else {
         String::new()
     };

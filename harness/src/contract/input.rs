@@ -202,7 +202,9 @@ fn recorded_body(body: Value) -> Value {
     if let Some(text) = body.remove("text") {
         return text;
     }
-    let bytes = body.remove("bytes").and_then(|bytes| bytes.as_array().map(Vec::len));
+    let bytes = body
+        .remove("bytes")
+        .and_then(|bytes| bytes.as_array().map(Vec::len));
     Value::String(format!("<{} bytes, not UTF-8>", bytes.unwrap_or(0)))
 }
 
@@ -276,7 +278,9 @@ mod tests {
     #[test]
     fn recorded_deliveries_become_records() {
         let line = r#"{"seq":1,"exchange":"xivo","routing_key":"calls.call.created","properties":{"content_type":"application/json","delivery_mode":1,"headers":{"name":"call_created"}},"body":{"json":{"name":"call_created"}}}"#;
-        let json_line = format!(r#"{{"type":"delivery","name":"call_created","delivery":{line},"violations":[]}}"#);
+        let json_line = format!(
+            r#"{{"type":"delivery","name":"call_created","delivery":{line},"violations":[]}}"#
+        );
         for text in [line.to_string(), json_line] {
             assert_eq!(
                 parse_messages(&text).unwrap()[0].message,
@@ -288,7 +292,10 @@ mod tests {
             );
         }
         let text_body = r#"{"seq":1,"exchange":"xivo","routing_key":"k","properties":{"headers":{}},"body":{"text":"hello"}}"#;
-        assert_eq!(parse_messages(text_body).unwrap()[0].message["body"], "hello");
+        assert_eq!(
+            parse_messages(text_body).unwrap()[0].message["body"],
+            "hello"
+        );
     }
 
     #[test]
@@ -309,12 +316,21 @@ mod tests {
             .into_iter()
             .map(|message| (message.line, message.message))
             .collect();
-        assert_eq!(messages, [(2, json!({"uuid": "u"})), (3, json!({"uuid": "v"}))]);
+        assert_eq!(
+            messages,
+            [(2, json!({"uuid": "u"})), (3, json!({"uuid": "v"}))]
+        );
         assert_eq!(
             input.skipped,
             [
-                Skipped { line: 1, what: "a callback check" },
-                Skipped { line: 4, what: "a summary line" },
+                Skipped {
+                    line: 1,
+                    what: "a callback check"
+                },
+                Skipped {
+                    line: 4,
+                    what: "a summary line"
+                },
             ]
         );
     }

@@ -414,7 +414,8 @@ pub enum Action {
         kind: MessageKind,
         /// Received or sent by `user`.
         direction: MessageDirection,
-        /// The user whose inbox holds it.
+        /// The user whose inbox holds it, or a tenant for a message received
+        /// on its main number (no extension owns that inbox).
         user: String,
         /// The outside party at the other end.
         party: String,

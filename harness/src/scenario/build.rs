@@ -315,6 +315,13 @@ fn describe_arguments(spec: &ActionSpec) -> String {
     }
 }
 
+/// Whether a received message's `to` is a tenant (its main number) rather than a user.
+fn received_by_tenant(parties: &PartySpecs, handle: &str, direction: MessageDirection) -> bool {
+    direction == MessageDirection::Received
+        && !parties.users.contains_key(handle)
+        && parties.tenants.contains_key(handle)
+}
+
 fn owned(value: &Spanned<String>) -> String {
     value.get_ref().clone()
 }
@@ -550,10 +557,10 @@ impl Context<'_> {
                     ));
                 }
                 Action::ApiError {
-                    method: raw
-                        .method
-                        .as_ref()
-                        .map_or_else(|| "GET".to_string(), |method| method.get_ref().to_uppercase()),
+                    method: raw.method.as_ref().map_or_else(
+                        || "GET".to_string(),
+                        |method| method.get_ref().to_uppercase(),
+                    ),
                     url: owned(args.required(&raw.url, "url")?),
                     status: *status.get_ref(),
                     error: raw.error.as_ref().map(owned),
@@ -758,7 +765,12 @@ impl Context<'_> {
             MessageDirection::Received => (to, from),
             MessageDirection::Sent => (from, to),
         };
-        let user = self.user(user)?;
+        // A tenant's inbox is its main number's, which no extension owns.
+        let user = if received_by_tenant(self.parties, user.get_ref(), direction) {
+            owned(user)
+        } else {
+            self.user(user)?
+        };
         if !self.parties.externals.contains_key(party.get_ref()) {
             return Err(unknown(
                 self.source,

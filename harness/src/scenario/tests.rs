@@ -185,7 +185,12 @@ fn phonecom_spacing_defaults_to_phonecoms_and_the_scenario_may_change_it() {
     );
     let text = "name = \"p\"\n[phonecom]\ncompleted_gap = \"soon\"\n";
     let error = Scenario::parse(&SourceFile::new("p.toml", text.to_string())).unwrap_err();
-    assert!(error.to_string().starts_with("p.toml:3:17: bad duration \"soon\""), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("p.toml:3:17: bad duration \"soon\""),
+        "{error}"
+    );
 }
 
 #[test]

@@ -11,10 +11,9 @@ use super::calls::{Call, ChannelIds, EndedCall, Phase};
 use super::clock::VirtualClock;
 use super::directory::{Directory, Party};
 use super::event::{
-    ApiRequestError,
-    CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax,
-    FaxChange, MediaItem, Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service,
-    TextMessage, Timed, VoicemailChange, VoicemailMessage,
+    ApiRequestError, CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction,
+    DomainEvent, Fax, FaxChange, MediaItem, Participant, ParticipantChange, Relocate,
+    RelocatePhase, Role, Service, TextMessage, Timed, VoicemailChange, VoicemailMessage,
 };
 use super::fakes::Fakes;
 use crate::scenario::{

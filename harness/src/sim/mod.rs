@@ -22,9 +22,9 @@ pub use directory::{
     Agent, Conference, DEFAULT_TENANT, Directory, External, Party, Platform, Tenant, User,
 };
 pub use event::{
-    ApiRequestError, CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax,
-    FaxChange, MediaItem, Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service,
-    TextMessage, Timed, VoicemailChange, VoicemailMessage,
+    ApiRequestError, CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction,
+    DomainEvent, Fax, FaxChange, MediaItem, Participant, ParticipantChange, Relocate,
+    RelocatePhase, Role, Service, TextMessage, Timed, VoicemailChange, VoicemailMessage,
 };
 pub use fakes::Fakes;
 

@@ -140,8 +140,8 @@ pub enum RenderError {
     /// A party named by an event is not in the directory (a simulation bug).
     #[error("the timeline names party \"{0}\", which its directory does not hold")]
     UnknownParty(String),
-    /// A text message's inbox owner is not a user.
-    #[error("\"{0}\" holds a message inbox but is not a user; only users have inboxes")]
+    /// A text message's inbox owner is neither a user nor a tenant.
+    #[error("\"{0}\" holds a message inbox but is not a user or a tenant; only they have inboxes")]
     NotAUser(String),
     /// Timestamps are UNIX times.
     #[error("the virtual clock is before 1970 ({0}); Phone.com timestamps are UNIX times")]

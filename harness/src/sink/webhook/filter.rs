@@ -247,8 +247,18 @@ mod tests {
         assert_eq!(numbers, ["+15550000001", "+15550000002", "+15550000003"]);
         // A call log carries none: a number filter holds it back.
         let call_log = json!({"uuid": "11111111-1111-1111-1111-111111111111"});
-        assert!(!"number:match:%".parse::<Filter>().unwrap().passes(&call_log));
-        assert!("not:number:match:%".parse::<Filter>().unwrap().passes(&call_log));
+        assert!(
+            !"number:match:%"
+                .parse::<Filter>()
+                .unwrap()
+                .passes(&call_log)
+        );
+        assert!(
+            "not:number:match:%"
+                .parse::<Filter>()
+                .unwrap()
+                .passes(&call_log)
+        );
     }
 
     #[rstest]

@@ -268,7 +268,10 @@ mod tests {
                 .parse()
                 .unwrap();
         let filters: Vec<String> = filtered.filters.iter().map(ToString::to_string).collect();
-        assert_eq!(filters, ["number:eq:+15550000002", "not:number:match:+1800%"]);
+        assert_eq!(
+            filters,
+            ["number:eq:+15550000002", "not:number:match:+1800%"]
+        );
         assert_eq!(listener.context.context(42).voip_id, 42);
     }
 
@@ -286,8 +289,14 @@ mod tests {
     )]
     #[case("id=1,id=2,url=http://h/,tags=call", "gives `id=` twice")]
     #[case("id=1,url=http://h/,tags=call,context=team:3", "is not `account`")]
-    #[case("id=1,url=http://h/,tags=call,filter=number:eq:5", "is not a phone number")]
-    #[case("id=1,url=http://h/,tags=call,filter=schedule:id:3", "schedule filters")]
+    #[case(
+        "id=1,url=http://h/,tags=call,filter=number:eq:5",
+        "is not a phone number"
+    )]
+    #[case(
+        "id=1,url=http://h/,tags=call,filter=schedule:id:3",
+        "schedule filters"
+    )]
     fn mistakes_are_named(#[case] spec: &str, #[case] expected: &str) {
         let error = spec.parse::<Listener>().unwrap_err().to_string();
         assert!(error.contains(expected), "{error}");
