@@ -8,6 +8,7 @@
 //! | [`messages`] | SMS and MMS |
 //! | [`call_records`] | call logs and call recordings |
 //! | [`api_errors`] | `api-error`: a request to Phone.com's API that failed |
+//! | [`email`] | an event as an EMAIL callback carries it (`json` and `text` modes) |
 //! | [`tags`] | the documented tags each event carries |
 //! | [`spacing`] | leg steps spaced in time as Phone.com spaces them (the scenario's `[phonecom]`) |
 //! | [`reorder`] | `--reorder-window`: closely-timed events shuffled, deterministically |
@@ -41,6 +42,7 @@
 pub mod api_errors;
 pub mod call_records;
 pub mod calls;
+pub mod email;
 pub mod messages;
 pub mod parties;
 pub mod reorder;
