@@ -45,7 +45,7 @@ pub enum CatalogCommand {
     /// Show one event (or Phone.com data type): description, templates, fields, example.
     Show {
         /// An event name (`call_created`), an AMI event name (`QueueMemberStatus`)
-        /// or a Phone.com data type (`call`, `message`, `call_log`, `recording`).
+        /// or a Phone.com data type (`call`, `message`, `call-log`, `recording`, `api-error`).
         name: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]

@@ -15,6 +15,7 @@ mod action;
 mod build;
 mod location;
 mod parties;
+mod phonecom;
 mod raw;
 mod timing;
 
@@ -31,6 +32,7 @@ pub use action::{
 pub use build::DEFAULT_SEED;
 pub use location::{Diagnostic, Location, SourceFile};
 pub use parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
+pub use phonecom::PhonecomTiming;
 pub use timing::At;
 
 /// The UTC offset timestamps are shown with when a scenario gives none:
@@ -52,6 +54,8 @@ pub struct Scenario {
     pub utc_offset: time::UtcOffset,
     /// The platform uuid (`origin_uuid` of every message); generated when absent.
     pub origin_uuid: Option<Uuid>,
+    /// How the Phone.com dialect spaces leg steps (`[phonecom]`).
+    pub phonecom: PhonecomTiming,
     /// The declared parties.
     pub parties: PartySpecs,
     /// The steps, in time order.
