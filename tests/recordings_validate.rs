@@ -98,6 +98,37 @@ async fn wazo_run_recordings_and_json_output_validate() {
     assert_eq!(validates(&printed, "wazo").await, (7, 1));
 }
 
+/// A recording of `--profile wazo` reads back as current Wazo's messages:
+/// `validate` (auto) finds each one matching the `wazo` profile.
+#[tokio::test]
+async fn wazo_profile_recordings_validate_as_current_wazo() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("out.jsonl");
+    let output = finish(
+        switchboard()
+            .arg("run")
+            .arg(scenario("conference"))
+            .args(["--profile", "wazo", "--record"])
+            .arg(&recording),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let (total, _) = validates(&recording, "wazo").await;
+    assert_eq!(total, 14);
+    let report = finish(
+        switchboard()
+            .arg("validate")
+            .arg(&recording)
+            .args(["--format", "json", "--profile", "wazo"]),
+    )
+    .await;
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["failed"], 0, "{report:#}");
+    for message in report["reports"].as_array().unwrap() {
+        assert_eq!(message["profile"], "wazo", "{message:#}");
+    }
+}
+
 #[tokio::test]
 async fn wazo_tap_recordings_validate() {
     let dir = tempfile::tempdir().unwrap();
