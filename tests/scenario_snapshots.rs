@@ -1,19 +1,20 @@
-//! Every shipped scenario, played on the embedded broker and on RabbitMQ,
-//! recorded and snapshot-tested against ONE snapshot file per scenario: any
-//! difference between the brokers, or any change in what a scenario
-//! publishes, fails. Every published message passes the contract checker.
+//! Every shipped scenario, played on the embedded broker, on RabbitMQ and on
+//! a RabbitMQ container, recorded and snapshot-tested against ONE snapshot
+//! file per scenario: any difference between the brokers, or any change in
+//! what a scenario publishes, fails. Every published message passes the
+//! contract checker.
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Bus, TestBus, delete_exchange, unique};
+use common::{Bus, TestBus, container_engine, delete_exchange, unique};
 use rstest::rstest;
 use serde_json::json;
 use switchboard::contract;
 use switchboard::harness::{Harness, HarnessOptions};
-use switchboard::provision::BrokerSpec;
+use switchboard::provision::{AmqpUrl, BrokerSpec, provision};
 use switchboard::scenario::Scenario;
 
 /// One case per file in `scenarios/`: a new scenario is snapshot-tested
@@ -29,11 +30,45 @@ async fn scenario_deliveries(
     let Some(bus) = TestBus::start(bus, &test).await else {
         return;
     };
-    let scenario = Scenario::load(&path).unwrap();
+    play_and_snapshot(&bus.url, &path).await;
+}
+
+/// Every scenario on one RabbitMQ container started as `--broker container`
+/// starts it (one container for all: starting RabbitMQ takes seconds),
+/// against the same snapshot files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_deliveries_on_a_container() {
+    if container_engine("scenario_deliveries_on_a_container")
+        .await
+        .is_none()
+    {
+        return;
+    }
+    let broker = provision(&BrokerSpec::Container(None)).await.unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 4, "{paths:?}");
+    for path in &paths {
+        play_and_snapshot(broker.url(), path).await;
+    }
+    broker.shutdown().await.unwrap();
+}
+
+/// Plays the scenario at `path` on the broker at `url` on a private
+/// exchange (shown as `xivo`), checks every delivery against the contract
+/// and the recording against `snapshots/scenario_NAME.snap`.
+async fn play_and_snapshot(url: &AmqpUrl, path: &Path) {
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let scenario = Scenario::load(path).unwrap();
     // RabbitMQ is shared with other tests: a private exchange, shown as `xivo`.
     let exchange = unique("switchboard-test-xivo");
     let harness = Harness::start_with(
-        BrokerSpec::Url(bus.url.clone()),
+        BrokerSpec::Url(url.clone()),
         HarnessOptions {
             exchange: exchange.clone(),
             ..HarnessOptions::default()
@@ -50,7 +85,7 @@ async fn scenario_deliveries(
         .await
         .unwrap();
     harness.shutdown().await.unwrap();
-    delete_exchange(&bus.url, &exchange).await;
+    delete_exchange(url, &exchange).await;
 
     assert_eq!(deliveries.len(), report.published, "{name}");
     for (delivery, sent) in deliveries.iter_mut().zip(&report.messages) {
