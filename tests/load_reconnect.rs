@@ -140,7 +140,9 @@ async fn a_restarted_rabbitmq_container_is_reconnected_and_the_gap_is_accounted_
         return;
     }
     let broker = ContainerBroker::start(None).await.unwrap();
-    let (options, source) = options(broker.url().clone(), Duration::from_secs(20));
+    // Long enough to see publishing resume even when RabbitMQ takes 15 s
+    // or more to boot again on a busy machine (7 s on an idle one).
+    let (options, source) = options(broker.url().clone(), Duration::from_secs(40));
     let restart = async {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let started = std::time::Instant::now();
@@ -156,5 +158,5 @@ async fn a_restarted_rabbitmq_container_is_reconnected_and_the_gap_is_accounted_
     broker.shutdown().await.unwrap();
     // Lost when RabbitMQ closes the connections on its way down; back once
     // it has booted again (several seconds) and a backoff attempt lands.
-    assert_accounted_for(&report, 3.0..8.0, 1.0..16.0);
+    assert_accounted_for(&report, 3.0..8.0, 1.0..35.0);
 }
