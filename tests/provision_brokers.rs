@@ -85,7 +85,10 @@ async fn a_dropped_container_is_removed() {
     let name = broker.name().to_owned();
     let url = broker.url().clone();
     assert_eq!(url.host(), "127.0.0.1", "published on loopback only");
-    let found = container::find_named(&engine, &name).await.unwrap().unwrap();
+    let found = container::find_named(&engine, &name)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(found.running);
     assert_eq!(found.url, Some(url.clone()));
     drop(broker); // no shutdown
@@ -99,7 +102,11 @@ async fn a_dropped_container_is_removed() {
 
 /// A container of the image `--broker container` uses, running `script`
 /// instead of the image's command; returns the error its start gave.
-async fn start_failure(test: &str, script: &str, startup_timeout: Duration) -> Option<ContainerError> {
+async fn start_failure(
+    test: &str,
+    script: &str,
+    startup_timeout: Duration,
+) -> Option<ContainerError> {
     let (engine, chosen) = container_engine(test).await?;
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

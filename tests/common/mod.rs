@@ -156,7 +156,9 @@ pub async fn container_engine(
     match found.await {
         Ok(found) => Some(found),
         Err(error) if docker_required() => {
-            panic!("{test}: a Docker engine and a RabbitMQ image are required (SWITCHBOARD_REQUIRE_DOCKER=1): {error}")
+            panic!(
+                "{test}: a Docker engine and a RabbitMQ image are required (SWITCHBOARD_REQUIRE_DOCKER=1): {error}"
+            )
         }
         Err(error) => {
             eprintln!("SKIPPED: {test}: {error}");

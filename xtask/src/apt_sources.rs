@@ -30,7 +30,11 @@ pub fn read(root: &Path) -> Vec<AptSource> {
         sources.extend(parse_one_line(&text));
     }
     let mut parts: Vec<PathBuf> = std::fs::read_dir(apt.join("sources.list.d"))
-        .map(|entries| entries.filter_map(|entry| Some(entry.ok()?.path())).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|entry| Some(entry.ok()?.path()))
+                .collect()
+        })
         .unwrap_or_default();
     parts.sort();
     for path in parts {
@@ -120,7 +124,8 @@ fn parse_deb822(text: &str) -> Vec<AptSource> {
                 .find(|(key, _)| key == name)
                 .map(|(_, value)| value.as_str())
         };
-        let is_deb = field("types").is_some_and(|types| types.split_whitespace().any(|t| t == "deb"));
+        let is_deb =
+            field("types").is_some_and(|types| types.split_whitespace().any(|t| t == "deb"));
         let enabled = field("enabled").is_none_or(|value| value != "no");
         if !is_deb || !enabled {
             continue;
@@ -180,7 +185,10 @@ Components: main
     fn deb822_stanzas_give_one_source_per_suite() {
         let sources = parse_deb822(DEB822);
         let suites: Vec<&str> = sources.iter().map(|s| s.suite.as_str()).collect();
-        assert_eq!(suites, ["bookworm", "bookworm-updates", "bookworm-security"]);
+        assert_eq!(
+            suites,
+            ["bookworm", "bookworm-updates", "bookworm-security"]
+        );
         assert_eq!(sources[0].uri, "http://mirror.test/debian");
         assert_eq!(sources[0].components, ["main"]);
         assert_eq!(

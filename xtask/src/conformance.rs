@@ -30,7 +30,9 @@ fn parse(args: &[&str]) -> anyhow::Result<Against> {
     let value = match args {
         [] => return Ok(Against::Local),
         ["--broker", value] => *value,
-        other => bail!("unknown arguments {other:?}: expected `conformance [--broker local|container[:IMAGE]]`"),
+        other => bail!(
+            "unknown arguments {other:?}: expected `conformance [--broker local|container[:IMAGE]]`"
+        ),
     };
     match value {
         "local" => Ok(Against::Local),

@@ -64,7 +64,9 @@ async fn build(rebuild: bool) -> anyhow::Result<()> {
         );
     };
     if !is_root() {
-        bail!("building the offline image runs debootstrap, which needs root: run `cargo xtask rabbitmq image` as root");
+        bail!(
+            "building the offline image runs debootstrap, which needs root: run `cargo xtask rabbitmq image` as root"
+        );
     }
     if !crate::shell::available("debootstrap", &["--version"]) {
         bail!("debootstrap is not installed (Debian/Ubuntu: apt-get install debootstrap)");
@@ -186,7 +188,6 @@ fn is_root() -> bool {
         .is_some_and(|effective| effective == "0")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +198,10 @@ mod tests {
         let changes = image_changes("bookworm");
         assert!(changes.contains(&"ENV RABBITMQ_LOGS=-".to_owned()));
         assert!(changes.contains(&r#"CMD ["rabbitmq-server"]"#.to_owned()));
-        assert!(changes.iter().any(|c| c.ends_with("org.switchboard.suite=bookworm")));
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.ends_with("org.switchboard.suite=bookworm"))
+        );
     }
 }

@@ -73,7 +73,9 @@ pub enum ContainerError {
         endpoint: String,
     },
     /// `DOCKER_HOST` is neither `unix://` nor `tcp://`.
-    #[error("DOCKER_HOST={endpoint} is not supported: expected unix:///PATH or tcp://127.0.0.1:PORT")]
+    #[error(
+        "DOCKER_HOST={endpoint} is not supported: expected unix:///PATH or tcp://127.0.0.1:PORT"
+    )]
     UnsupportedEndpoint {
         /// The endpoint.
         endpoint: String,
@@ -148,11 +150,11 @@ pub enum ContainerError {
         name: String,
         /// The image.
         image: ContainerImage,
-        /// The published port, without credentials.
-        url: AmqpUrl,
+        /// The published port (boxed, with the cause: errors stay small).
+        url: Box<AmqpUrl>,
         /// The broker's refusal.
         #[source]
-        cause: ConnectError,
+        cause: Box<ConnectError>,
     },
     /// RabbitMQ said it was up but AMQP connections kept failing.
     #[error(
@@ -164,7 +166,7 @@ pub enum ContainerError {
         /// The image.
         image: ContainerImage,
         /// The last probe's failure.
-        cause: ConnectError,
+        cause: Box<ConnectError>,
         /// The end of its output.
         log_tail: String,
     },
@@ -294,18 +296,18 @@ impl ContainerBroker {
         }
         match wait_for_amqp(&self.url, AMQP_READY_TIMEOUT).await {
             Ok(()) => Ok(()),
-            Err(cause @ (ConnectError::LoginRefused { .. } | ConnectError::VhostRefused { .. })) => {
-                Err(ContainerError::LoginRefused {
-                    name: name(),
-                    image: image(),
-                    url: self.url.clone(),
-                    cause,
-                })
-            }
+            Err(
+                cause @ (ConnectError::LoginRefused { .. } | ConnectError::VhostRefused { .. }),
+            ) => Err(ContainerError::LoginRefused {
+                name: name(),
+                image: image(),
+                url: Box::new(self.url.clone()),
+                cause: Box::new(cause),
+            }),
             Err(cause) => Err(ContainerError::NotReady {
                 name: name(),
                 image: image(),
-                cause,
+                cause: Box::new(cause),
                 log_tail: tail.text(),
             }),
         }
@@ -456,11 +458,7 @@ pub async fn remove(engine: &Engine, name: &str) -> Result<bool, ContainerError>
         v: true,
         ..RemoveContainerOptions::default()
     };
-    match engine
-        .docker()
-        .remove_container(name, Some(options))
-        .await
-    {
+    match engine.docker().remove_container(name, Some(options)).await {
         Ok(()) => Ok(true),
         Err(error) if engine::is_not_found(&error) => Ok(false),
         Err(error) => Err(engine.error("remove the container", error)),

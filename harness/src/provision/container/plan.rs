@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn unique_names_differ() {
         let (a, b) = (ContainerPlan::unique_name(), ContainerPlan::unique_name());
-        assert!(a.starts_with("switchboard-rabbitmq-") && a.len() == 33, "{a}");
+        assert!(
+            a.starts_with("switchboard-rabbitmq-") && a.len() == 33,
+            "{a}"
+        );
         assert_ne!(a, b);
     }
 }
