@@ -51,6 +51,12 @@ pub fn run(args: &[&str]) -> anyhow::Result<()> {
 
 async fn build(rebuild: bool) -> anyhow::Result<()> {
     let engine = Engine::connect().await?;
+    let official = ContainerImage::official();
+    if engine.has_image(&official).await? {
+        eprintln!(
+            "xtask: note: the official image {official} is on this machine; `--broker container` uses it, not the offline one"
+        );
+    }
     let image = ContainerImage::offline();
     if !rebuild && engine.has_image(&image).await? {
         eprintln!("xtask: reusing the offline image {image} (`--rebuild` builds it again)");
