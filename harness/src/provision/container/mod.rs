@@ -2,7 +2,7 @@
 //!
 //! [`ContainerBroker::start`] picks the image ([`image`]), creates a
 //! container whose AMQP port is published on 127.0.0.1 ([`plan`]), follows
-//! its output until RabbitMQ logs "Server startup complete" ([`startup`]),
+//! its output until RabbitMQ logs "Server startup complete" (`startup`),
 //! then waits until an AMQP login on the published port succeeds. Every way
 //! this can fail is its own [`ContainerError`], naming the real cause (no
 //! engine, no image, a login refused inside the container, a start-up line
@@ -14,7 +14,7 @@
 //! | [`engine`] | finding the engine and talking to it: images, pulls, imports |
 //! | [`image`] | which image: the named one, the official one, or the offline one |
 //! | [`plan`] | what a container is created with |
-//! | [`startup`] | following the output until RabbitMQ is up |
+//! | `startup` | following the output until RabbitMQ is up |
 
 pub mod engine;
 pub mod image;
@@ -358,7 +358,7 @@ impl ContainerBroker {
     }
 
     /// Leaves the container running after this handle is gone (`cargo
-    /// xtask rabbitmq up --container`); [`remove_named`] removes it later.
+    /// xtask rabbitmq up --container`); [`remove`] removes it later.
     pub fn keep(mut self) -> AmqpUrl {
         self.released = true;
         self.url.clone()
