@@ -26,7 +26,9 @@ Tasks:
                      start RabbitMQ in the container switchboard-rabbitmq (Docker engine at
                      DOCKER_HOST; image: the official one if present or pullable, else the
                      offline one), wait for an AMQP login, print its URL on stdout
-  rabbitmq status    say whether the local RabbitMQ and the container answer, and where
+  rabbitmq status [--container]
+                     say whether the local RabbitMQ and the container answer, and where
+                     (--container: only the container, failing when it does not answer)
   rabbitmq down [--container]
                      stop the local RabbitMQ (rabbitmqctl stop), or remove the container
   rabbitmq image [--rebuild]
@@ -50,7 +52,7 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["ci"] => ci::run(),
         ["rabbitmq", "up", extra @ ..] => rabbitmq::up_command(extra),
-        ["rabbitmq", "status"] => rabbitmq::status(),
+        ["rabbitmq", "status", extra @ ..] => rabbitmq::status_command(extra),
         ["rabbitmq", "down", extra @ ..] => rabbitmq::down_command(extra),
         ["rabbitmq", "image", extra @ ..] => rabbitmq_image::run(extra),
         ["conformance", extra @ ..] => conformance::run(extra),

@@ -103,6 +103,18 @@ pub fn up() -> anyhow::Result<()> {
     )
 }
 
+/// `rabbitmq status [--container]`: both brokers, or only the container
+/// (failing when it does not answer).
+pub fn status_command(args: &[&str]) -> anyhow::Result<()> {
+    match parse_target(args, false)? {
+        Target::Local => status(),
+        Target::Container(_) => {
+            println!("container: {}", block_on(container_status())?);
+            Ok(())
+        }
+    }
+}
+
 /// Reports the local RabbitMQ and the `switchboard-rabbitmq` container;
 /// fails when neither answers.
 pub fn status() -> anyhow::Result<()> {
