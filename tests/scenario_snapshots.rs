@@ -1,25 +1,26 @@
-//! Every shipped scenario, in both profiles, played on the embedded broker
-//! and on RabbitMQ, recorded and snapshot-tested against ONE snapshot file
-//! per scenario and profile: any difference between the brokers, or any
-//! change in what a scenario publishes, fails. Every published message
-//! passes the contract checker of its profile, and `auto` recognises it.
+//! Every shipped scenario, in both profiles, played on the embedded broker,
+//! on RabbitMQ and on a RabbitMQ container, recorded and snapshot-tested
+//! against ONE snapshot file per scenario and profile: any difference
+//! between the brokers, or any change in what a scenario publishes, fails.
+//! Every published message passes the contract checker of its profile, and
+//! `auto` recognises it.
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Bus, TestBus, delete_exchange, unique};
+use common::{Bus, TestBus, container_engine, delete_exchange, unique};
 use rstest::rstest;
 use switchboard::catalog::wazo::Profile;
 use switchboard::contract;
 use switchboard::harness::{Harness, HarnessOptions, PlayOptions};
-use switchboard::provision::BrokerSpec;
+use switchboard::provision::{AmqpUrl, BrokerSpec, provision};
 use switchboard::scenario::Scenario;
 use switchboard::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
-/// One case per file in `scenarios/`: a new scenario is snapshot-tested
-/// without being listed anywhere.
+/// One case per file in `scenarios/` and profile: a new scenario is
+/// snapshot-tested without being listed anywhere.
 #[rstest]
 #[tokio::test]
 async fn scenario_deliveries(
@@ -32,13 +33,49 @@ async fn scenario_deliveries(
     let Some(bus) = TestBus::start(bus, &test).await else {
         return;
     };
-    let scenario = Scenario::load(&path).unwrap();
-    // RabbitMQ is shared with other tests: private exchanges, shown as `xivo`
-    // and `wazo-headers`.
+    play_and_snapshot(&bus.url, &path, profile).await;
+}
+
+/// Every scenario, in both profiles, on one RabbitMQ container started as
+/// `--broker container` starts it (one container for all: starting
+/// RabbitMQ takes seconds), against the same snapshot files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_deliveries_on_a_container() {
+    if container_engine("scenario_deliveries_on_a_container")
+        .await
+        .is_none()
+    {
+        return;
+    }
+    let broker = provision(&BrokerSpec::Container(None)).await.unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 4, "{paths:?}");
+    for path in &paths {
+        for profile in Profile::ALL {
+            play_and_snapshot(broker.url(), path, profile).await;
+        }
+    }
+    broker.shutdown().await.unwrap();
+}
+
+/// Plays the scenario at `path` in `profile` on the broker at `url` on
+/// private exchanges (shown as `xivo` and `wazo-headers`), checks every
+/// delivery against the contract and the recording against
+/// `snapshots/scenario_NAME.snap` (`scenario_wazo_NAME.snap` for `wazo`).
+async fn play_and_snapshot(url: &AmqpUrl, path: &Path, profile: Profile) {
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let scenario = Scenario::load(path).unwrap();
+    // RabbitMQ is shared with other tests: private exchanges.
     let exchange = unique("switchboard-test-xivo");
     let headers_exchange = unique("switchboard-test-wazo-headers");
     let harness = Harness::start_with(
-        BrokerSpec::Url(bus.url.clone()),
+        BrokerSpec::Url(url.clone()),
         HarnessOptions {
             profile,
             exchange: exchange.clone(),
@@ -61,9 +98,9 @@ async fn scenario_deliveries(
         .await
         .unwrap();
     harness.shutdown().await.unwrap();
-    delete_exchange(&bus.url, &exchange).await;
+    delete_exchange(url, &exchange).await;
     if profile == Profile::Wazo {
-        delete_exchange(&bus.url, &headers_exchange).await;
+        delete_exchange(url, &headers_exchange).await;
     }
 
     assert_eq!(deliveries.len(), report.published, "{name}");

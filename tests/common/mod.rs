@@ -149,3 +149,38 @@ pub fn kombu(test: &str) -> bool {
     }
     found
 }
+
+/// Whether container tests must run (`SWITCHBOARD_REQUIRE_DOCKER=1`, set by
+/// `.ci/run`) rather than skip when no engine or image is available.
+pub fn docker_required() -> bool {
+    std::env::var("SWITCHBOARD_REQUIRE_DOCKER").as_deref() == Ok("1")
+}
+
+/// The Docker engine and the image `--broker container` would run, or
+/// `None` (after a loud SKIPPED line) when there is no engine or no image —
+/// unless `SWITCHBOARD_REQUIRE_DOCKER=1`, which fails.
+pub async fn container_engine(
+    test: &str,
+) -> Option<(
+    switchboard::provision::container::Engine,
+    switchboard::provision::ChosenImage,
+)> {
+    use switchboard::provision::container::Engine;
+    let found = async {
+        let engine = Engine::connect().await?;
+        let chosen = engine.choose_image(None).await?;
+        Ok::<_, switchboard::provision::ContainerError>((engine, chosen))
+    };
+    match found.await {
+        Ok(found) => Some(found),
+        Err(error) if docker_required() => {
+            panic!(
+                "{test}: a Docker engine and a RabbitMQ image are required (SWITCHBOARD_REQUIRE_DOCKER=1): {error}"
+            )
+        }
+        Err(error) => {
+            eprintln!("SKIPPED: {test}: {error}");
+            None
+        }
+    }
+}
