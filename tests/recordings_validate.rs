@@ -115,12 +115,12 @@ async fn wazo_profile_recordings_validate_as_current_wazo() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let (total, _) = validates(&recording, "wazo").await;
     assert_eq!(total, 14);
-    let report = finish(
-        switchboard()
-            .arg("validate")
-            .arg(&recording)
-            .args(["--format", "json", "--profile", "wazo"]),
-    )
+    let report = finish(switchboard().arg("validate").arg(&recording).args([
+        "--format",
+        "json",
+        "--profile",
+        "wazo",
+    ]))
     .await;
     let report: Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(report["failed"], 0, "{report:#}");

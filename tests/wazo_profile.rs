@@ -280,10 +280,13 @@ fn every_current_event_is_published_by_a_shipped_scenario() {
     assert!(!published.contains("auth_tenant_created"));
 }
 
-/// `(routing key, headers, body)` of every message the shipped scenarios
-/// render with `--profile wazo`, by event name.
-fn rendered() -> &'static BTreeMap<String, Vec<(String, serde_json::Map<String, Value>, Value)>> {
-    type Rendered = BTreeMap<String, Vec<(String, serde_json::Map<String, Value>, Value)>>;
+/// `(routing key, headers, body)` of one rendered message.
+type Message = (String, serde_json::Map<String, Value>, Value);
+/// Rendered messages by event name.
+type Rendered = BTreeMap<String, Vec<Message>>;
+
+/// Every message the shipped scenarios render with `--profile wazo`, by event name.
+fn rendered() -> &'static Rendered {
     static RENDERED: OnceLock<Rendered> = OnceLock::new();
     RENDERED.get_or_init(|| {
         let mut by_name = Rendered::new();

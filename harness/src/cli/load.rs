@@ -12,6 +12,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::format::OutputFormat;
+use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::load::junit::to_junit;
 use crate::load::slo::Verdict;
 use crate::load::{
@@ -19,7 +20,6 @@ use crate::load::{
     RampOptions, Rate, Slo, Speed, find_max, run as run_load,
 };
 use crate::provision::{self, BrokerSpec, Provisioned};
-use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// Play many scenario instances at once against a broker and measure it.
