@@ -185,3 +185,79 @@ async fn a_topic_consumer_on_xivo_hears_only_wazo_auth(
     delete_exchange(&bus.url, &topic).await;
     delete_exchange(&bus.url, &headers).await;
 }
+
+/// The `wazo` profile's headers have the AMQP types kombu (py-amqp) gives
+/// the Python values wazo-bus puts there: strings `S`, the `user_uuid:…`
+/// flags `t`, `conference_id` a 32-bit `I`; the body is Python's JSON text.
+#[tokio::test]
+async fn headers_have_the_types_kombu_writes() {
+    use amqprs::channel::{BasicGetArguments, QueueBindArguments, QueueDeclareArguments};
+    use amqprs::{FieldName, FieldValue};
+    let Some(bus) = TestBus::start(Bus::Embedded, "headers_have_the_types_kombu_writes").await
+    else {
+        return;
+    };
+    let harness = Harness::start_with(
+        BrokerSpec::Url(bus.url.clone()),
+        HarnessOptions {
+            profile: Profile::Wazo,
+            ..HarnessOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let connection = switchboard::provision::connect(
+        &bus.url,
+        "types-probe",
+        switchboard::provision::DEFAULT_CONNECT_TIMEOUT,
+    )
+    .await
+    .unwrap();
+    let channel = connection.open_channel(None).await.unwrap();
+    let (queue, _, _) = channel
+        .queue_declare(QueueDeclareArguments::exclusive_server_named())
+        .await
+        .unwrap()
+        .unwrap();
+    channel
+        .queue_bind(QueueBindArguments::new(&queue, "wazo-headers", ""))
+        .await
+        .unwrap();
+    let options = PlayOptions {
+        profile: Profile::Wazo,
+        ..PlayOptions::default()
+    };
+    harness
+        .play_with(&scenario("conference"), &options)
+        .await
+        .unwrap();
+    let (_, properties, body) = channel
+        .basic_get(BasicGetArguments::new(&queue).no_ack(true).finish())
+        .await
+        .unwrap()
+        .expect("a participant joined");
+    let headers = properties.headers().unwrap();
+    let field = |name: &str| {
+        headers
+            .as_ref()
+            .get(&FieldName::try_from(name).unwrap())
+            .cloned()
+    };
+    assert!(matches!(field("conference_id"), Some(FieldValue::I(1))));
+    assert!(matches!(field("name"), Some(FieldValue::S(_))));
+    assert!(matches!(field("timestamp"), Some(FieldValue::S(_))));
+    let flags: Vec<_> = headers
+        .as_ref()
+        .iter()
+        .filter(|(name, _)| name.as_ref().starts_with("user_uuid:"))
+        .collect();
+    assert!(!flags.is_empty());
+    assert!(flags.iter().all(|(_, value)| matches!(value, FieldValue::t(true))));
+    assert_eq!(properties.delivery_mode(), Some(2));
+    assert_eq!(properties.content_encoding().map(String::as_str), Some("utf-8"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.starts_with("{\"tenant_uuid\": \""), "{text}");
+    let _ = channel.close().await;
+    let _ = connection.close().await;
+    harness.shutdown().await.unwrap();
+}
