@@ -17,6 +17,7 @@ mod location;
 mod parties;
 mod raw;
 mod timing;
+mod tokens;
 
 use std::fmt;
 use std::path::Path;
@@ -32,6 +33,7 @@ pub use build::DEFAULT_SEED;
 pub use location::{Diagnostic, Location, SourceFile};
 pub use parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
 pub use timing::At;
+pub use tokens::{PURPOSES, TokenSpec};
 
 /// The UTC offset timestamps are shown with when a scenario gives none:
 /// Wazo's documented example (`2016-02-10T11:57:02.592-0500`) uses -05:00.
@@ -54,6 +56,8 @@ pub struct Scenario {
     pub origin_uuid: Option<Uuid>,
     /// The declared parties.
     pub parties: PartySpecs,
+    /// Tokens for the Wazo WebSocket (`[tokens.<name>]`), by name.
+    pub tokens: std::collections::BTreeMap<String, TokenSpec>,
     /// The steps, in time order.
     pub steps: Vec<Step>,
 }
