@@ -50,9 +50,8 @@ impl Client {
         let tcp = TcpStream::connect(addr).await.unwrap();
         let mut request = url.as_str().into_client_request().unwrap();
         for (name, value) in headers {
-            request
-                .headers_mut()
-                .insert(*name, value.parse().unwrap());
+            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            request.headers_mut().insert(name, value.parse().unwrap());
         }
         let (ws, _response) = tokio_tungstenite::client_async(request, Box::new(tcp) as Box<dyn Stream>)
             .await

@@ -164,25 +164,88 @@ impl Bus {
             )
             .await
             .map_err(setup("declare the session queue"))?;
-        let (_tag, messages) = channel
-            .basic_consume_rx(
-                BasicConsumeArguments::new(&name, "")
-                    .manual_ack(true)
+        consume(channel, name, exchange, generation, self.state.clone(), origin_uuid).await
+    }
+
+    /// Opens the server's audit consumer: a queue bound to `wazo-headers`
+    /// for every message, so that events the session bindings keep away from
+    /// a session can still be attributed a reason. Not part of the real
+    /// service's topology; named `switchboard-websocketd.audit.<6 hex>`.
+    pub async fn audit(&self, origin_uuid: Uuid) -> Result<Consumer, BusError> {
+        let (connection, generation) = match &*self.state.borrow() {
+            State::Up(connection, generation) => (connection.clone(), *generation),
+            State::Down => return Err(BusError::Down),
+        };
+        let setup = |step: &str| {
+            let step = step.to_owned();
+            move |cause| BusError::Setup { step, cause }
+        };
+        let channel = connection
+            .open_channel(None)
+            .await
+            .map_err(setup("open the audit channel"))?;
+        channel
+            .basic_qos(BasicQosArguments::new(0, PREFETCH, false))
+            .await
+            .map_err(setup("set the audit prefetch"))?;
+        let name = format!(
+            "switchboard-websocketd.audit.{:06x}",
+            rand::random::<u32>() & 0x00ff_ffff
+        );
+        channel
+            .queue_declare(
+                QueueDeclareArguments::new(&name)
                     .exclusive(true)
+                    .auto_delete(true)
                     .finish(),
             )
             .await
-            .map_err(setup("consume from the session queue"))?;
-        Ok(Consumer {
-            channel,
-            queue: name,
-            exchange,
-            generation,
-            state: self.state.clone(),
-            messages,
-            origin_uuid,
-        })
+            .map_err(setup("declare the audit queue"))?;
+        channel
+            .queue_bind(QueueBindArguments::new(&name, WAZO_HEADERS_EXCHANGE, "").finish())
+            .await
+            .map_err(setup("bind the audit queue"))?;
+        let exchange = WAZO_HEADERS_EXCHANGE.to_owned();
+        consume(channel, name, exchange, generation, self.state.clone(), origin_uuid).await
     }
+
+    /// Waits until the connection is up (again); false if the bus was shut down.
+    pub async fn wait_up(&self) -> bool {
+        let mut state = self.state.clone();
+        state.wait_for(|state| matches!(state, State::Up(..))).await.is_ok()
+    }
+}
+
+/// Starts consuming `queue` (acknowledged, exclusive).
+async fn consume(
+    channel: Channel,
+    queue: String,
+    exchange: String,
+    generation: u64,
+    state: watch::Receiver<State>,
+    origin_uuid: Uuid,
+) -> Result<Consumer, BusError> {
+    let (_tag, messages) = channel
+        .basic_consume_rx(
+            BasicConsumeArguments::new(&queue, "")
+                .manual_ack(true)
+                .exclusive(true)
+                .finish(),
+        )
+        .await
+        .map_err(|cause| BusError::Setup {
+            step: format!("consume from '{queue}'"),
+            cause,
+        })?;
+    Ok(Consumer {
+        channel,
+        queue,
+        exchange,
+        generation,
+        state,
+        messages,
+        origin_uuid,
+    })
 }
 
 /// Opens the server's connection and declares `wazo-headers`.

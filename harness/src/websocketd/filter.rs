@@ -259,29 +259,38 @@ pub enum Decision {
     Drop(DropReason),
 }
 
-/// Decides whether `event` reaches `session`. See the module doc for the order.
-pub fn decide(event: &BusEvent, session: &SessionView) -> Decision {
-    use Decision::Drop;
+/// The first group of rules alone: what the broker's bindings decide.
+/// `Some(reason)` when they keep `event` away from `session`.
+pub fn route(event: &BusEvent, session: &SessionView) -> Option<DropReason> {
     let subscribed = session.all_names
         || event
             .header_name
             .as_ref()
             .is_some_and(|name| session.names.contains(name));
     if !subscribed {
-        return Drop(DropReason::NotSubscribed);
+        return Some(DropReason::NotSubscribed);
     }
     if event.origin_uuid.as_deref() != Some(session.origin_uuid.as_str()) {
-        return Drop(DropReason::OtherOrigin);
+        return Some(DropReason::OtherOrigin);
     }
     if !session.master_tenant && event.tenant_uuid.as_deref() != Some(session.tenant_uuid.as_str())
     {
-        return Drop(DropReason::OtherTenant);
+        return Some(DropReason::OtherTenant);
     }
     if !session.privileged
         && !event.all_users
         && !event.users.iter().any(|user| *user == session.user_uuid)
     {
-        return Drop(DropReason::OtherUser);
+        return Some(DropReason::OtherUser);
+    }
+    None
+}
+
+/// Decides whether `event` reaches `session`. See the module doc for the order.
+pub fn decide(event: &BusEvent, session: &SessionView) -> Decision {
+    use Decision::Drop;
+    if let Some(reason) = route(event, session) {
+        return Drop(reason);
     }
     let body = match std::str::from_utf8(&event.body)
         .ok()

@@ -26,8 +26,8 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::auth::{ExpiryStrategy, Token, TokenStore};
-use super::bus::{Bus, BusError};
-use super::filter::DropReason;
+use super::bus::{Bus, BusError, Consumer, Received};
+use super::filter::{BusEvent, DropReason, SessionView, route};
 use super::protocol::{MAX_INCOMING_MESSAGE, Upgrade};
 use super::session;
 use crate::provision::AmqpUrl;
@@ -62,6 +62,12 @@ pub struct Options {
     pub ping_interval: Duration,
     /// Keep every delivered frame, for [`WebsocketdHandle::deliveries`].
     pub record: bool,
+    /// Attribute a reason to the events each session's bindings keep away
+    /// (other names, origins, tenants, users), from one extra queue bound to
+    /// every message of `wazo-headers`. It costs one check per event and
+    /// open session; off, those events are simply never seen (as in the
+    /// real service) and only the later rules are counted.
+    pub audit: bool,
 }
 
 impl Options {
@@ -78,6 +84,7 @@ impl Options {
             expiry: ExpiryStrategy::Dynamic,
             ping_interval: DEFAULT_PING_INTERVAL,
             record: false,
+            audit: true,
         }
     }
 }
@@ -171,7 +178,10 @@ pub(crate) struct Shared {
     pub(crate) expiry: ExpiryStrategy,
     pub(crate) ping_interval: Duration,
     record: bool,
+    audit: bool,
     reports: Mutex<BTreeMap<u64, SessionReport>>,
+    /// Each open session's view, for the audit of routing drops.
+    live: Mutex<BTreeMap<u64, SessionView>>,
     deliveries: Mutex<Vec<WsDelivery>>,
     started: watch::Sender<usize>,
 }
@@ -251,7 +261,37 @@ impl Shared {
         self.update(id, |report| *report.dropped.entry(reason.as_str()).or_default() += 1);
     }
 
+    /// The session's current view (after open, subscribe, start, renewal).
+    pub(crate) fn session_view(&self, id: u64, view: &SessionView) {
+        if self.audit {
+            self.live
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id, view.clone());
+        }
+    }
+
+    /// Attributes an event seen on the audit queue to every open session
+    /// whose bindings keep it away (the sessions count the rest themselves).
+    fn audit(&self, event: &BusEvent) {
+        let live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut reports = self.reports();
+        let name = event.header_name.as_deref().unwrap_or("?");
+        for (id, view) in live.iter() {
+            if let Some(reason) = route(event, view) {
+                tracing::debug!(session = id, user = %view.user_uuid, event = name, %reason, "websocketd: not delivered");
+                if let Some(report) = reports.get_mut(id) {
+                    *report.dropped.entry(reason.as_str()).or_default() += 1;
+                }
+            }
+        }
+    }
+
     pub(crate) fn session_closed(&self, id: u64, closed: Option<(u16, &'static str)>) {
+        self.live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
         let mut was_started = false;
         self.update(id, |report| {
             report.closed = closed;
@@ -312,10 +352,16 @@ pub async fn start(options: Options) -> Result<WebsocketdHandle, StartError> {
         expiry: options.expiry,
         ping_interval: options.ping_interval,
         record: options.record,
+        audit: options.audit,
         reports: Mutex::new(BTreeMap::new()),
+        live: Mutex::new(BTreeMap::new()),
         deliveries: Mutex::new(Vec::new()),
         started,
     });
+    if options.audit {
+        let first = shared.bus.audit(options.origin_uuid).await?;
+        tasks.spawn(audit_loop(first, Arc::clone(&shared), cancel.clone()));
+    }
     tasks.spawn(accept_loop(
         listener,
         acceptor,
@@ -404,6 +450,40 @@ impl Drop for WebsocketdHandle {
     }
 }
 
+/// Feeds [`Shared::audit`], re-opening the audit queue after a bus loss.
+async fn audit_loop(mut consumer: Consumer, shared: Arc<Shared>, cancel: CancellationToken) {
+    loop {
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => {
+                    consumer.close().await;
+                    return;
+                }
+                received = consumer.recv() => match received {
+                    Received::Event(event) => shared.audit(&event),
+                    Received::Lost => break,
+                },
+            }
+        }
+        consumer = loop {
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                up = shared.bus.wait_up() => if !up { return },
+            }
+            match shared.bus.audit(shared.origin_uuid).await {
+                Ok(consumer) => break consumer,
+                Err(error) => {
+                    tracing::debug!(%error, "websocketd: the audit queue is not back yet");
+                    tokio::select! {
+                        () = cancel.cancelled() => return,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        };
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
@@ -429,10 +509,7 @@ async fn accept_loop(
         let acceptor = acceptor.clone();
         tasks.spawn(async move {
             let _ = stream.set_nodelay(true);
-            tokio::select! {
-                () = connection(stream, peer, id, acceptor, shared, cancel.clone()) => {}
-                () = cancel.cancelled() => {}
-            }
+            connection(stream, peer, id, acceptor, shared, cancel).await;
         });
     }
 }
@@ -448,10 +525,16 @@ async fn connection(
 ) {
     match acceptor {
         None => upgrade(stream, peer, id, shared, cancel).await,
-        Some(acceptor) => match acceptor.accept(stream).await {
-            Ok(stream) => upgrade(stream, peer, id, shared, cancel).await,
-            Err(error) => tracing::debug!(%peer, %error, "websocketd: TLS handshake failed"),
-        },
+        Some(acceptor) => {
+            let accepted = tokio::select! {
+                accepted = acceptor.accept(stream) => accepted,
+                () = cancel.cancelled() => return,
+            };
+            match accepted {
+                Ok(stream) => upgrade(stream, peer, id, shared, cancel).await,
+                Err(error) => tracing::debug!(%peer, %error, "websocketd: TLS handshake failed"),
+            }
+        }
     }
 }
 
@@ -471,7 +554,12 @@ where
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_INCOMING_MESSAGE))
         .max_frame_size(Some(MAX_INCOMING_MESSAGE));
-    let ws = match tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config)).await {
+    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
+    let accepted = tokio::select! {
+        accepted = handshake => accepted,
+        () = cancel.cancelled() => return,
+    };
+    let ws = match accepted {
         Ok(ws) => ws,
         Err(error) => {
             tracing::debug!(%peer, %error, "websocketd: not a WebSocket upgrade");

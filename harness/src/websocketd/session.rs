@@ -56,6 +56,7 @@ pub(crate) async fn run<S>(
         Ok((token, version, consumer)) => {
             let mut session = Session::new(id, &shared, token, version);
             shared.session_opened(id, &session.token, version);
+            shared.session_view(id, &session.view);
             session.serve(&mut ws, consumer, &cancel).await
         }
         Err(close) => Some(close),
@@ -148,6 +149,7 @@ impl<'a> Session<'a> {
         let mut awaiting_pong = false;
         let outcome = loop {
             tokio::select! {
+                biased;
                 () = cancel.cancelled() => break Some(close(CLOSE_GOING_AWAY, "")),
                 incoming = ws.next() => {
                     let message = match incoming {
@@ -190,6 +192,8 @@ impl<'a> Session<'a> {
                             break None;
                         }
                     }
+                    // At shutdown the bus goes too; the client is told why.
+                    Received::Lost if cancel.is_cancelled() => break Some(close(CLOSE_GOING_AWAY, "")),
                     Received::Lost => break Some(close(CLOSE_INTERNAL_ERROR, "bus connection lost")),
                 },
                 () = tokio::time::sleep_until(next_check) => {
@@ -243,12 +247,14 @@ impl<'a> Session<'a> {
                 }
                 self.view.subscribe(&event_name);
                 self.shared.session_subscribed(self.id, &event_name);
+                self.shared.session_view(self.id, &self.view);
                 let reply = (!self.view.started || self.version == 2).then_some(ServerFrame::Subscribe);
                 (reply, false)
             }
             Command::Start => {
                 self.view.started = true;
                 self.shared.session_started(self.id);
+                self.shared.session_view(self.id, &self.view);
                 (Some(ServerFrame::Start), false)
             }
             Command::Token { token } => {
@@ -258,6 +264,7 @@ impl<'a> Session<'a> {
                 })?;
                 self.view.set_token(self.shared.master_tenant, &token);
                 self.token = token;
+                self.shared.session_view(self.id, &self.view);
                 let reply = (!self.view.started || self.version == 2).then_some(ServerFrame::Token);
                 (reply, true)
             }
