@@ -2,6 +2,8 @@
 //! research page and wazo-websocketd's tests describe it, not against the
 //! server's code: it speaks text frames and reads close codes.
 
+#![allow(dead_code)] // Each test file uses its own subset.
+
 use std::sync::Arc;
 use std::time::Duration;
 

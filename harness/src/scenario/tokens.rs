@@ -8,7 +8,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// The purposes wazo-auth gives tokens.
-pub const PURPOSES: [&str; 3] = ["user", "internal", "external_api"];
+pub use crate::websocketd::auth::PURPOSES;
 
 /// A declared token. Absent fields take wazo-auth's defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -270,6 +270,96 @@ pub fn dynamic_check_delay(expires_at: SystemTime, now: SystemTime) -> Duration 
     }
 }
 
+/// Why a `--token` specification was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenSpecError {
+    /// A part without `=` (other than `admin`).
+    #[error("token part \"{0}\" is not KEY=VALUE; keys are id, user, tenant, acl, session, expires, purpose, admin")]
+    NotKeyValue(String),
+    /// A key the specification does not know.
+    #[error("unknown token key \"{0}\"; keys are id, user, tenant, acl, session, expires, purpose, admin")]
+    UnknownKey(String),
+    /// A value of the wrong form.
+    #[error("bad token {key} \"{value}\": {reason}")]
+    BadValue {
+        /// The key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+        /// What was expected.
+        reason: String,
+    },
+}
+
+/// Reads `id=T,user=U,tenant=U,acl=A,acl=B,session=U,expires=1h,purpose=P,admin`:
+/// every part optional (a fresh id and user, `default_tenant`, the default
+/// user policy's ACL unless `acl` is given, a fresh session,
+/// [`DEFAULT_EXPIRATION`], purpose `user`, not admin).
+pub fn parse_token_spec(text: &str, default_tenant: Uuid) -> Result<Token, TokenSpecError> {
+    let mut token = Token::for_user(Uuid::new_v4().to_string(), Uuid::new_v4(), default_tenant);
+    let mut acl: Vec<String> = Vec::new();
+    let uuid = |key: &'static str, value: &str| {
+        value.parse::<Uuid>().map_err(|error| TokenSpecError::BadValue {
+            key,
+            value: value.to_owned(),
+            reason: error.to_string(),
+        })
+    };
+    for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+        let (key, value) = match part.split_once('=') {
+            Some((key, value)) => (key.trim(), value.trim()),
+            None if part == "admin" => ("admin", "true"),
+            None => return Err(TokenSpecError::NotKeyValue(part.to_owned())),
+        };
+        match key {
+            "id" if !value.is_empty() => token.id = value.to_owned(),
+            "id" => {
+                return Err(TokenSpecError::BadValue {
+                    key: "id",
+                    value: String::new(),
+                    reason: "a token id cannot be empty".into(),
+                });
+            }
+            "user" => token.user_uuid = uuid("user", value)?,
+            "tenant" => token.tenant_uuid = uuid("tenant", value)?,
+            "session" => token.session_uuid = uuid("session", value)?,
+            "acl" => acl.push(value.to_owned()),
+            "expires" => {
+                let after = humantime::parse_duration(value).map_err(|error| TokenSpecError::BadValue {
+                    key: "expires",
+                    value: value.to_owned(),
+                    reason: format!("{error}; expected e.g. \"30s\" or \"2h\""),
+                })?;
+                token.expires_at = SystemTime::now() + after;
+            }
+            "purpose" if PURPOSES.contains(&value) => token.purpose = Some(value.to_owned()),
+            "purpose" => {
+                return Err(TokenSpecError::BadValue {
+                    key: "purpose",
+                    value: value.to_owned(),
+                    reason: format!("purposes are {}", PURPOSES.join(", ")),
+                });
+            }
+            "admin" => {
+                token.admin = value.parse().map_err(|_| TokenSpecError::BadValue {
+                    key: "admin",
+                    value: value.to_owned(),
+                    reason: "expected true or false".into(),
+                })?;
+            }
+            other => return Err(TokenSpecError::UnknownKey(other.to_owned())),
+        }
+    }
+    if !acl.is_empty() {
+        token.acl = acl;
+    }
+    Ok(token)
+}
+
+/// The purposes wazo-auth gives tokens.
+pub const PURPOSES: [&str; 3] = ["user", "internal", "external_api"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +412,33 @@ mod tests {
         assert_eq!(store.validate("nope"), Err(AuthError::Unknown("nope".into())));
         assert!(store.revoke("ok"));
         assert_eq!(store.validate("ok"), Err(AuthError::Unknown("ok".into())));
+    }
+
+    #[test]
+    fn token_specs_fill_in_wazo_auths_defaults() {
+        let tenant = Uuid::new_v4();
+        let token = parse_token_spec("id=abc, user=00000000-0000-4000-8000-000000000001, acl=events.#, acl=websocketd, expires=30s, purpose=internal, admin", tenant).unwrap();
+        assert_eq!(token.id, "abc");
+        assert_eq!(token.user_uuid, Uuid::from_u128(0x4000_8000_0000_0000_0001));
+        assert_eq!(token.tenant_uuid, tenant);
+        assert_eq!(token.acl, ["events.#", "websocketd"]);
+        assert_eq!(token.purpose.as_deref(), Some("internal"));
+        assert!(token.admin);
+        assert!(token.expires_at <= SystemTime::now() + Duration::from_secs(30));
+        let default = parse_token_spec("", tenant).unwrap();
+        assert_eq!(default.acl, default_user_acl());
+        assert_eq!(default.purpose.as_deref(), Some("user"));
+        for (bad, message) in [
+            ("user=nope", "bad token user \"nope\""),
+            ("scope=x", "unknown token key \"scope\""),
+            ("lonely", "token part \"lonely\" is not KEY=VALUE"),
+            ("purpose=root", "purposes are user, internal, external_api"),
+            ("expires=soon", "bad token expires \"soon\""),
+            ("id=", "a token id cannot be empty"),
+        ] {
+            let error = parse_token_spec(bad, tenant).unwrap_err().to_string();
+            assert!(error.contains(message), "{bad}: {error}");
+        }
     }
 
     #[test]

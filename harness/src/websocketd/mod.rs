@@ -24,8 +24,9 @@ pub mod protocol;
 pub mod server;
 mod session;
 
-pub use auth::{ExpiryStrategy, Token, TokenStore};
+pub use auth::{ExpiryStrategy, Token, TokenSpecError, TokenStore, parse_token_spec};
 pub use filter::DropReason;
 pub use server::{
-    Options, SessionReport, StartError, Tls, WebsocketdHandle, WsDelivery, start,
+    DEFAULT_MASTER_TENANT, DEFAULT_ORIGIN_UUID, DEFAULT_TENANT, Options, SessionReport, StartError,
+    Tls, WebsocketdHandle, WsDelivery, start,
 };

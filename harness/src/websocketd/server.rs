@@ -36,6 +36,8 @@ use crate::provision::AmqpUrl;
 pub const DEFAULT_ORIGIN_UUID: Uuid = Uuid::from_u128(0x7e57_0000_0000_4000_8000_0000_0000_0001);
 /// The master tenant when none is given.
 pub const DEFAULT_MASTER_TENANT: Uuid = Uuid::from_u128(0x7e57_0000_0000_4000_8000_0000_0000_00aa);
+/// The tenant of command-line tokens that name none (not the master tenant).
+pub const DEFAULT_TENANT: Uuid = Uuid::from_u128(0x7e57_0000_0000_4000_8000_0000_0000_00bb);
 /// How often a session pings its client (the `websockets` library's 20 s).
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
 
@@ -151,6 +153,41 @@ pub struct SessionReport {
     pub closed: Option<(u16, &'static str)>,
     /// Whether the session has ended.
     pub ended: bool,
+}
+
+impl std::fmt::Display for SessionReport {
+    /// `session 2 user U tenant T v2 [call_created, *] started: delivered 3;
+    /// not delivered: acl_denied 1, not_subscribed 4; closed 4003 authentication expired`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "session {}", self.id)?;
+        match (self.user_uuid, self.tenant_uuid, self.version) {
+            (Some(user), Some(tenant), Some(version)) => {
+                write!(f, " user {user} tenant {tenant} v{version}")?;
+            }
+            _ => f.write_str(" (not authenticated)")?,
+        }
+        if !self.subscriptions.is_empty() {
+            write!(f, " [{}]", self.subscriptions.join(", "))?;
+        }
+        if self.started {
+            f.write_str(" started")?;
+        }
+        write!(f, ": delivered {}", self.delivered)?;
+        if !self.dropped.is_empty() {
+            let dropped: Vec<String> = self
+                .dropped
+                .iter()
+                .map(|(reason, count)| format!("{reason} {count}"))
+                .collect();
+            write!(f, "; not delivered: {}", dropped.join(", "))?;
+        }
+        match (self.closed, self.ended) {
+            (Some((code, "")), _) => write!(f, "; closed {code}"),
+            (Some((code, reason)), _) => write!(f, "; closed {code} {reason}"),
+            (None, true) => f.write_str("; closed by the client"),
+            (None, false) => f.write_str("; open"),
+        }
+    }
 }
 
 /// One frame delivered to a session, kept when [`Options::record`] is set.
@@ -435,12 +472,13 @@ impl WebsocketdHandle {
         self.tasks.len()
     }
 
-    /// Closes every session (1001), the listener and the bus connection, and
-    /// waits for all of it.
-    pub async fn shutdown(self) {
+    /// Closes every session (1001), the listener and the bus connection,
+    /// waits for all of it, and returns the final state of every session.
+    pub async fn shutdown(self) -> Vec<SessionReport> {
         self.cancel.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+        self.sessions()
     }
 }
 
