@@ -39,7 +39,8 @@ fn unknown_event() {
         report.violations,
         vec![Violation::UnknownEvent {
             path: "/name".into(),
-            name: "call_exploded".into()
+            name: "call_exploded".into(),
+            profile: switchboard::catalog::wazo::Profile::Documented,
         }]
     );
     assert!(

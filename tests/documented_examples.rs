@@ -30,7 +30,7 @@ fn rendered() -> &'static BTreeMap<String, Vec<Value>> {
         for file in files {
             let scenario = Scenario::load(&file).unwrap();
             let timeline = simulate(&scenario, &SimOptions::default()).unwrap();
-            for rendered in render_checked(&timeline).unwrap() {
+            for rendered in render_checked(&timeline, wazo::Profile::Documented).unwrap() {
                 let body: Value = serde_json::from_slice(&rendered.message.body).unwrap();
                 by_name.entry(rendered.message.name).or_default().push(body);
             }

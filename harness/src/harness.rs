@@ -39,13 +39,21 @@ use crate::scenario::{Location, Scenario};
 use crate::sim::{self, Directory, SimError, SimOptions, VirtualClock};
 use crate::sink::{
     AmqpPublisher, Outgoing, PublishError, PublishReport, PublisherOptions, WAZO_EXCHANGE,
+    WAZO_HEADERS_EXCHANGE,
 };
+use crate::catalog::wazo::Profile;
 
 /// How to set the harness up; the defaults are Wazo's.
 #[derive(Debug, Clone)]
 pub struct HarnessOptions {
-    /// The exchange to publish on and record from (`xivo`).
+    /// Which platform version the messages and the topology follow
+    /// (`documented`, the default, or current `wazo`).
+    pub profile: Profile,
+    /// The topic exchange (`xivo`): the documented profile publishes on it and records from it.
     pub exchange: String,
+    /// The headers exchange of the `wazo` profile (`wazo-headers`), where
+    /// it publishes and records.
+    pub headers_exchange: String,
     /// The recorder's binding keys (`#`: everything).
     pub bindings: Vec<String>,
     /// Wait for publisher confirms (on).
@@ -60,7 +68,9 @@ impl Default for HarnessOptions {
     fn default() -> Self {
         let publisher = PublisherOptions::default();
         Self {
+            profile: Profile::default(),
             exchange: WAZO_EXCHANGE.to_owned(),
+            headers_exchange: WAZO_HEADERS_EXCHANGE.to_owned(),
             bindings: vec!["#".to_owned()],
             confirms: publisher.confirms,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -95,6 +105,8 @@ pub struct PlayOptions {
     /// Pacing: `0` publishes as fast as possible (the default, for tests);
     /// `1` plays the steps in real time, `2` twice as fast, `0.5` at half speed.
     pub speed: f64,
+    /// Which platform version words the messages (`documented` by default).
+    pub profile: Profile,
 }
 
 impl Default for PlayOptions {
@@ -103,6 +115,7 @@ impl Default for PlayOptions {
             seed: None,
             clock: VirtualClock::default(),
             speed: 0.0,
+            profile: Profile::default(),
         }
     }
 }
@@ -186,7 +199,7 @@ pub fn render_scenario(
     options: &PlayOptions,
 ) -> Result<RenderedScenario, PlayError> {
     let timeline = sim::simulate(scenario, &options.sim_options())?;
-    let messages = wazo::render_checked(&timeline).map_err(|cause| PlayError::Render {
+    let messages = wazo::render_checked(&timeline, options.profile).map_err(|cause| PlayError::Render {
         location: scenario
             .steps
             .get(cause.step())
@@ -236,6 +249,8 @@ impl Harness {
             broker.url(),
             PublisherOptions {
                 exchange: options.exchange.clone(),
+                profile: options.profile,
+                headers_exchange: options.headers_exchange.clone(),
                 confirms: options.confirms,
                 connect_timeout: options.connect_timeout,
                 confirm_timeout: options.confirm_timeout,
@@ -246,6 +261,8 @@ impl Harness {
             broker.url(),
             &RecorderOptions {
                 exchange: options.exchange,
+                profile: options.profile,
+                headers_exchange: options.headers_exchange,
                 bindings: options.bindings,
                 connect_timeout: options.connect_timeout,
             },

@@ -150,6 +150,43 @@ impl Template {
         Ok(rendered)
     }
 
+    /// Renders the template as wazo-bus formats its routing keys and ACLs
+    /// (`resources/common/abstract.py`): string values escaped with
+    /// [`escape`], a missing or null value written `None` (Python's
+    /// `str(None)`), booleans `True`/`False`, numbers as digits.
+    pub fn render_as_wazo_bus(&self, envelope: &Value) -> Result<String, RenderError> {
+        let mut rendered = String::with_capacity(self.text.len() + 32);
+        for part in parts(self.text) {
+            match part {
+                Part::Literal(text) => rendered.push_str(text),
+                Part::Placeholder(name) => {
+                    rendered.push_str(&self.value_as_wazo_bus(name, envelope)?);
+                }
+            }
+        }
+        Ok(rendered)
+    }
+
+    /// The value one placeholder takes in `envelope`, as wazo-bus writes it.
+    pub fn value_as_wazo_bus(
+        &self,
+        placeholder: &str,
+        envelope: &Value,
+    ) -> Result<String, RenderError> {
+        match self.find(placeholder, envelope) {
+            None | Some(Value::Null) => Ok("None".to_owned()),
+            Some(Value::String(text)) => Ok(escape(text)),
+            Some(Value::Bool(true)) => Ok("True".to_owned()),
+            Some(Value::Bool(false)) => Ok("False".to_owned()),
+            Some(Value::Number(number)) => Ok(number.to_string()),
+            Some(Value::Array(_) | Value::Object(_)) => Err(RenderError::NotScalar {
+                template: self.text,
+                placeholder: placeholder.to_owned(),
+                pointer: self.pointer(placeholder),
+            }),
+        }
+    }
+
     /// The value one placeholder takes in `envelope`, written as in a routing key.
     pub fn value_of(&self, placeholder: &str, envelope: &Value) -> Result<String, RenderError> {
         match self.find(placeholder, envelope) {
@@ -213,6 +250,16 @@ impl fmt::Display for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.text)
     }
+}
+
+/// A routing-key or ACL part as wazo-bus escapes it (`routing_key.py`,
+/// `acl.py`): `.` → `__DOT__`, `#` → `__HASH__`, `*` → `__STAR__`, so a
+/// value never adds words or wildcards (fax id `1455117604.42` →
+/// `1455117604__DOT__42`).
+pub fn escape(part: &str) -> String {
+    part.replace('.', "__DOT__")
+        .replace('#', "__HASH__")
+        .replace('*', "__STAR__")
 }
 
 /// Splits a template into literal and `{placeholder}` parts. An unclosed `{` is literal.

@@ -9,10 +9,17 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::format::OutputFormat;
+use super::profile_args::ProfileArg;
+use crate::catalog::wazo::current::Audience;
+use crate::catalog::wazo::differences::{self, Difference};
+use crate::catalog::wazo::{Profile, Wording};
+use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 use crate::catalog::fields::{FieldDoc, fields};
 use crate::catalog::phonecom::{self, DataTypeEntry};
 use crate::catalog::wazo::{self, EventEntry, Lookup};
 use crate::catalog::{Erratum, errata};
+
+const LIST_HELP: &str = "Which wording: documented (the message bus document) or wazo (current Wazo 26.08, wazo-bus 4c47e71c: its names, routing keys and ACLs)";
 
 /// Print the catalog of documented events, their JSON Schemas and the errata.
 ///
@@ -29,6 +36,8 @@ pub struct CatalogArgs {
 pub enum CatalogCommand {
     /// List every event with its routing key and required ACL templates.
     List {
+        #[arg(long, value_enum, default_value_t = ProfileArg::Documented, help = LIST_HELP)]
+        profile: ProfileArg,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
@@ -46,11 +55,15 @@ pub enum CatalogCommand {
     Schema {
         /// An event name or a Phone.com data type, as for `show`.
         name: String,
+        /// The body as the document (`documented`) or current Wazo (`wazo`) writes it.
+        #[arg(long, value_enum, default_value_t = ProfileArg::Documented)]
+        profile: ProfileArg,
         /// Print the schema of `data` only, not of the whole envelope.
         #[arg(long)]
         data_only: bool,
     },
-    /// List where the documents contradict themselves and what switchboard does.
+    /// List where the documents contradict themselves and what switchboard
+    /// does, then where the Wazo document and current Wazo part ways.
     Errata {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -61,9 +74,13 @@ pub enum CatalogCommand {
 pub async fn run(args: CatalogArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let written = match args.command {
-        CatalogCommand::List { format } => list(&mut out, format),
+        CatalogCommand::List { profile, format } => list(&mut out, profile.into(), format),
         CatalogCommand::Show { name, format } => show(&mut out, &find(&name)?, format),
-        CatalogCommand::Schema { name, data_only } => schema(&mut out, &find(&name)?, data_only),
+        CatalogCommand::Schema {
+            name,
+            profile,
+            data_only,
+        } => schema(&mut out, &find(&name)?, profile.into(), data_only),
         CatalogCommand::Errata { format } => print_errata(&mut out, format),
     };
     match written {
@@ -85,14 +102,20 @@ fn find(name: &str) -> anyhow::Result<Item> {
         return Ok(Item::Phonecom(entry));
     }
     match wazo::lookup(name) {
-        Lookup::Documented(entry) | Lookup::Ami(entry) => Ok(Item::Wazo(entry)),
+        Lookup::Documented(entry) | Lookup::Ami(entry) | Lookup::RemovedFromWazo(entry) => {
+            Ok(Item::Wazo(entry))
+        }
         Lookup::Removed(removed) => bail!(
             "`{name}` was removed in Wazo {}; it is no longer in the catalog",
             removed.removed_in
         ),
-        Lookup::Unknown => {
-            bail!("`{name}` is not in the catalog; `switchboard catalog list` shows every event")
-        }
+        Lookup::Unknown => match wazo::lookup_in(Profile::Wazo, name) {
+            // Current Wazo's name of a documented event (`auth_tenant_added`).
+            Lookup::Documented(entry) => Ok(Item::Wazo(entry)),
+            _ => bail!(
+                "`{name}` is not in the catalog; `switchboard catalog list` shows every event"
+            ),
+        },
     }
 }
 
@@ -105,15 +128,18 @@ struct ListRow {
     required_acl: Option<&'static str>,
 }
 
-fn list_rows() -> Vec<ListRow> {
+fn list_rows(profile: Profile) -> Vec<ListRow> {
     let wazo_rows = std::iter::once(wazo::ami::entry())
-        .chain(wazo::entries())
-        .map(|entry| ListRow {
-            dialect: "wazo",
-            name: entry.name(),
-            family: entry.spec.family.as_str(),
-            routing_key: Some(entry.spec.routing_key.as_str()),
-            required_acl: entry.spec.required_acl.map(|acl| acl.as_str()),
+        .chain(wazo::all_entries())
+        .filter_map(|entry| {
+            let wording = Wording::of(entry.spec, profile)?;
+            Some(ListRow {
+                dialect: "wazo",
+                name: wording.name,
+                family: entry.spec.family.as_str(),
+                routing_key: Some(wording.routing_key.as_str()),
+                required_acl: wording.required_acl.map(|acl| acl.as_str()),
+            })
         });
     let phonecom_rows = phonecom::data_types().iter().map(|entry| ListRow {
         dialect: "phonecom",
@@ -125,8 +151,8 @@ fn list_rows() -> Vec<ListRow> {
     wazo_rows.chain(phonecom_rows).collect()
 }
 
-fn list(out: &mut impl Write, format: OutputFormat) -> std::io::Result<()> {
-    let rows = list_rows();
+fn list(out: &mut impl Write, profile: Profile, format: OutputFormat) -> std::io::Result<()> {
+    let rows = list_rows(profile);
     if format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &rows)?;
         return writeln!(out);
@@ -167,6 +193,54 @@ struct Shown {
     fields: Vec<FieldDoc>,
     example: Option<Value>,
     errata: Vec<&'static str>,
+    /// How current Wazo words the event, when it publishes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_wazo: Option<CurrentShown>,
+    /// Where the document and current Wazo part ways for this event.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    differences: Vec<Difference>,
+}
+
+/// The `wazo` profile's side of `catalog show`.
+#[derive(Serialize)]
+struct CurrentShown {
+    name: &'static str,
+    routing_key: &'static str,
+    required_acl: &'static str,
+    audience: Audience,
+    exchange: &'static str,
+    headers: Vec<String>,
+    source: &'static str,
+}
+
+fn current_shown(entry: &EventEntry) -> Option<CurrentShown> {
+    let wording = Wording::of(entry.spec, Profile::Wazo)?;
+    let row = wording.current?;
+    let mut headers = vec![
+        "name, origin_uuid, timestamp, required_access, required_acl".to_owned(),
+    ];
+    match row.audience {
+        Audience::Service => {}
+        Audience::Tenant => headers.push("tenant_uuid, user_uuid:* = true".to_owned()),
+        Audience::User => headers.push("tenant_uuid, user_uuid:<uuid> = true".to_owned()),
+        Audience::MultiUser => {
+            headers.push("tenant_uuid, user_uuid:<uuid> = true for each user".to_owned());
+        }
+    }
+    headers.extend(
+        row.attributes
+            .iter()
+            .map(|attribute| format!("{} ({:?}) from {}", attribute.header, attribute.kind, attribute.value)),
+    );
+    Some(CurrentShown {
+        name: wording.name,
+        routing_key: wording.routing_key.as_str(),
+        required_acl: row.required_acl.as_str(),
+        audience: row.audience,
+        exchange: if wording.on_topic { WAZO_EXCHANGE } else { WAZO_HEADERS_EXCHANGE },
+        headers,
+        source: row.source,
+    })
 }
 
 fn shown(item: &Item) -> Shown {
@@ -189,6 +263,8 @@ fn shown(item: &Item) -> Shown {
             fields: fields(entry.data_schema().as_value()),
             example: example(entry.spec.example),
             errata: errata_of(entry.name()),
+            current_wazo: current_shown(entry),
+            differences: differences::of_event(entry.spec),
         },
         Item::Phonecom(entry) => Shown {
             dialect: "phonecom",
@@ -201,6 +277,8 @@ fn shown(item: &Item) -> Shown {
             fields: fields(entry.data_schema().as_value()),
             example: example(entry.example),
             errata: errata_of(entry.data_type.as_str()),
+            current_wazo: None,
+            differences: Vec::new(),
         },
     }
 }
@@ -265,15 +343,55 @@ fn show(out: &mut impl Write, item: &Item, format: OutputFormat) -> std::io::Res
             shown.errata.join(", ")
         )?;
     }
+    if let Some(current) = &shown.current_wazo {
+        writeln!(
+            out,
+            "\ncurrent Wazo ({}, `--profile wazo`):",
+            Profile::Wazo.authority()
+        )?;
+        writeln!(out, "  name:         {}", current.name)?;
+        writeln!(out, "  exchange:     {}", current.exchange)?;
+        writeln!(out, "  routing key:  {}", current.routing_key)?;
+        writeln!(out, "  required ACL: {}", current.required_acl)?;
+        for header in &current.headers {
+            writeln!(out, "  headers:      {header}")?;
+        }
+        writeln!(out, "  read from:    {}", current.source)?;
+    }
+    if !shown.differences.is_empty() {
+        writeln!(out, "\ndocument vs current Wazo:")?;
+        write_differences(out, &shown.differences)?;
+    }
     Ok(())
 }
 
-fn schema(out: &mut impl Write, item: &Item, data_only: bool) -> std::io::Result<()> {
+fn write_differences(out: &mut impl Write, differences: &[Difference]) -> std::io::Result<()> {
+    for difference in differences {
+        writeln!(
+            out,
+            "  {} {}: the document says {}; current Wazo: {}",
+            difference.event, difference.what, difference.document, difference.current
+        )?;
+    }
+    Ok(())
+}
+
+fn schema(
+    out: &mut impl Write,
+    item: &Item,
+    profile: Profile,
+    data_only: bool,
+) -> std::io::Result<()> {
     let schema = match (item, data_only) {
-        (Item::Wazo(entry), false) => entry.envelope_schema(),
-        (Item::Wazo(entry), true) => entry.data_schema(),
-        (Item::Phonecom(entry), false) => entry.envelope_schema(),
-        (Item::Phonecom(entry), true) => entry.data_schema(),
+        (Item::Wazo(entry), false) => match Wording::of(entry.spec, profile) {
+            Some(wording) => crate::contract::body_schema(entry, &wording),
+            None => {
+                return writeln!(out, "null");
+            }
+        },
+        (Item::Wazo(entry), true) => entry.data_schema().to_value(),
+        (Item::Phonecom(entry), false) => entry.envelope_schema().to_value(),
+        (Item::Phonecom(entry), true) => entry.data_schema().to_value(),
     };
     serde_json::to_writer_pretty(&mut *out, &schema)?;
     writeln!(out)
@@ -281,8 +399,12 @@ fn schema(out: &mut impl Write, item: &Item, data_only: bool) -> std::io::Result
 
 fn print_errata(out: &mut impl Write, format: OutputFormat) -> std::io::Result<()> {
     let all: &[Erratum] = errata();
+    let current = differences::differences();
     if format == OutputFormat::Json {
-        serde_json::to_writer_pretty(&mut *out, all)?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({"errata": all, "document_vs_current_wazo": current}),
+        )?;
         return writeln!(out);
     }
     for erratum in all {
@@ -297,5 +419,10 @@ fn print_errata(out: &mut impl Write, format: OutputFormat) -> std::io::Result<(
         writeln!(out, "  switchboard:       {}", erratum.we_do)?;
         writeln!(out, "  because:           {}\n", erratum.why)?;
     }
-    Ok(())
+    writeln!(
+        out,
+        "document vs current Wazo ({}; `--profile wazo` reproduces the right-hand side)",
+        Profile::Wazo.authority()
+    )?;
+    write_differences(out, &current)
 }

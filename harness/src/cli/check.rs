@@ -20,7 +20,8 @@ use crate::record::ExternalConsumer;
 use crate::record::snapshot::{Comparison, Snapshot, describe_difference};
 use crate::scenario::Scenario;
 use crate::sim::VirtualClock;
-use crate::sink::WAZO_EXCHANGE;
+use super::profile_args::{PUBLISH_HELP, ProfileArg};
+use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// Run a consumer against a scenario and compare what it prints with a snapshot.
 ///
@@ -71,6 +72,9 @@ pub struct Args {
     /// Seed for generated data, replacing the scenario's.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    #[arg(long, value_enum, default_value_t = ProfileArg::Documented, help = PUBLISH_HELP)]
+    pub profile: ProfileArg,
 }
 
 /// Where the broker comes from: started here (so its bindings can be seen) or provisioned.
@@ -87,6 +91,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         clock: VirtualClock::default(),
         speed: 0.0,
+        profile: args.profile.into(),
     };
     // A bad step is reported before anything starts.
     let rendered = crate::harness::render_scenario(&scenario, &options)?;
@@ -120,7 +125,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Broker::Embedded(handle) => handle.url().parse()?,
         Broker::Provisioned(provisioned) => provisioned.url().clone(),
     };
-    let harness = Harness::start_with(BrokerSpec::Url(url), HarnessOptions::default()).await?;
+    let harness = Harness::start_with(
+        BrokerSpec::Url(url),
+        HarnessOptions {
+            profile: options.profile,
+            ..HarnessOptions::default()
+        },
+    )
+    .await?;
     let output = play_to_consumer(&args, rendered, &broker, &harness).await;
     harness.shutdown().await?;
     match broker {
@@ -188,7 +200,7 @@ async fn play_to_consumer(
             consumer
                 .wait_until_bound(
                     handle,
-                    WAZO_EXCHANGE,
+                    &[WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE],
                     harness.recorder().queue(),
                     args.timeout,
                 )

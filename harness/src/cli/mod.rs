@@ -22,6 +22,7 @@ pub mod check;
 pub mod check_scenario;
 pub mod format;
 pub mod load;
+pub mod profile_args;
 pub mod receive;
 pub mod run;
 pub mod run_phonecom;

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use super::bus_args::BusArgs;
 use super::format::OutputFormat;
+use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::dialect::wazo::summary::{Names, summarize};
 use crate::harness::{self, Harness, HarnessOptions, PlayError, PlayOptions, PlayReport};
 use crate::provision::BrokerSpec;
@@ -47,6 +48,9 @@ pub struct Args {
     /// Which platform's messages to publish.
     #[arg(long, value_enum, default_value_t = Dialect::Wazo)]
     pub dialect: Dialect,
+
+    #[arg(long, value_enum, default_value_t = ProfileArg::Documented, help = PUBLISH_HELP)]
+    pub profile: ProfileArg,
 
     /// Seed for generated data, replacing the scenario's.
     #[arg(long, value_name = "N")]
@@ -96,6 +100,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             VirtualClock::default()
         },
         speed: args.speed,
+        profile: args.profile.into(),
     };
     match args.dialect {
         Dialect::Wazo => {
@@ -131,6 +136,7 @@ async fn run_wazo(
     let harness = Harness::start_with(
         spec,
         HarnessOptions {
+            profile: options.profile,
             exchange: args.bus.exchange.clone(),
             bindings: bindings.clone(),
             ..HarnessOptions::default()
@@ -138,11 +144,15 @@ async fn run_wazo(
     )
     .await?;
     eprintln!(
-        "run: playing \"{}\" (seed {}) on {} exchange '{}', recording {}",
+        "run: playing \"{}\" (seed {}, profile {}) on {} exchange '{}', recording {}",
         scenario.name,
         options.seed.unwrap_or(scenario.seed),
+        options.profile,
         harness.url(),
-        args.bus.exchange,
+        match options.profile {
+            crate::catalog::wazo::Profile::Documented => args.bus.exchange.as_str(),
+            crate::catalog::wazo::Profile::Wazo => crate::sink::WAZO_HEADERS_EXCHANGE,
+        },
         bindings.join(", ")
     );
     let mut record = match &args.bus.record {
@@ -152,6 +162,7 @@ async fn run_wazo(
 
     let mut printer = Printer {
         format: args.bus.format,
+        profile: options.profile,
         names: &names,
         received: 0,
         violations: 0,
@@ -204,6 +215,8 @@ async fn run_wazo(
 /// Prints deliveries and the summary, counting what it saw.
 struct Printer<'a> {
     format: OutputFormat,
+    /// The profile deliveries are checked against: the one played.
+    profile: crate::catalog::wazo::Profile,
     names: &'a Names,
     received: usize,
     violations: usize,
@@ -218,7 +231,7 @@ impl Printer<'_> {
         record: Option<&mut JsonlWriter>,
     ) -> anyhow::Result<()> {
         self.received += 1;
-        let violations = delivery.contract_violations();
+        let violations = delivery.contract_violations_as(self.profile.into());
         self.violations += violations.len();
         if let Some(writer) = record {
             writer.write(delivery)?;

@@ -8,6 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::json;
 
+use super::profile_args::CheckProfileArg;
+use crate::catalog::wazo::Profile;
+use crate::sink::WAZO_HEADERS_EXCHANGE;
 use super::bus_args::BusArgs;
 use super::format::OutputFormat;
 use crate::dialect::wazo::summary::{Names, summarize};
@@ -36,6 +39,18 @@ pub struct Args {
     /// Stop after this long, e.g. 30s or 5m.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
+
+    /// Which Wazo to check against, and to listen to: auto (the default)
+    /// and documented listen on the topic exchange (`xivo`); wazo listens
+    /// on `wazo-headers`, where a current Wazo publishes. Each message is
+    /// checked against the profile it matches best (auto), the document, or
+    /// current Wazo 26.08 (wazo-bus 4c47e71c).
+    #[arg(long, value_enum, default_value_t = CheckProfileArg::Auto)]
+    pub profile: CheckProfileArg,
+
+    /// The headers exchange listened to with `--profile wazo`.
+    #[arg(long, default_value = WAZO_HEADERS_EXCHANGE, value_name = "NAME")]
+    pub headers_exchange: String,
 }
 
 /// Why the tap stopped listening.
@@ -55,10 +70,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spec: BrokerSpec = args.bus.broker.parse()?;
     let broker = provision::provision(&spec).await?;
     let bindings = args.bus.bindings_or_everything();
+    let listen_wazo = args.profile == CheckProfileArg::Wazo;
     let options = RecorderOptions {
         exchange: args.bus.exchange.clone(),
         bindings: bindings.clone(),
+        profile: if listen_wazo {
+            Profile::Wazo
+        } else {
+            Profile::Documented
+        },
+        headers_exchange: args.headers_exchange.clone(),
         ..RecorderOptions::default()
+    };
+    let listened = if listen_wazo {
+        &args.headers_exchange
+    } else {
+        &args.bus.exchange
     };
     let recorder = Recorder::start(broker.url(), &options).await?;
     let mut record = match &args.bus.record {
@@ -69,7 +96,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!(
         "tap: listening on {} exchange '{}' with {} (Ctrl-C to stop)",
         broker.url(),
-        args.bus.exchange,
+        listened,
         bindings.join(", ")
     );
 
@@ -92,7 +119,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             break Stop::BrokerClosed;
         };
         received += 1;
-        let found = delivery.contract_violations();
+        let found = delivery.contract_violations_as(args.profile.into());
         violations += found.len();
         if let Some(writer) = record.as_mut() {
             writer.write(&delivery)?;

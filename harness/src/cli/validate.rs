@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use super::profile_args::{CHECK_HELP, CheckProfileArg};
 use super::format::OutputFormat;
 use super::{EXIT_ERROR, EXIT_FINDINGS};
 use crate::contract::{self, DialectChoice, Report, Violation};
@@ -30,6 +31,9 @@ pub struct ValidateArgs {
     /// Which documentation to check against; `auto` tells from each message's keys.
     #[arg(long, value_enum, default_value_t = Dialect::Auto)]
     pub dialect: Dialect,
+
+    #[arg(long, value_enum, default_value_t = CheckProfileArg::Auto, help = CHECK_HELP)]
+    pub profile: CheckProfileArg,
 
     /// Output format: `text` for people, `json` for CI.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -104,7 +108,10 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let dialect = DialectChoice::from(args.dialect);
     let checked: Vec<(usize, Report)> = messages
         .iter()
-        .map(|input| (input.line, contract::check_as(&input.message, dialect)))
+        .map(|input| {
+            let report = contract::check_with(&input.message, dialect, args.profile.into());
+            (input.line, report)
+        })
         .collect();
     let failed = checked.iter().filter(|(_, report)| !report.is_ok()).count();
 

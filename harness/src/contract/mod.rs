@@ -26,6 +26,7 @@ use serde_json::Value;
 
 mod input;
 mod phonecom;
+mod profile_schema;
 mod schema_check;
 mod violation;
 mod wazo;
@@ -33,7 +34,8 @@ mod wazo;
 pub use input::{InputError, InputMessage, parse_messages};
 pub use phonecom::check_phonecom;
 pub use violation::{Dialect, Report, Violation};
-pub use wazo::check_wazo;
+pub use profile_schema::body_schema;
+pub use wazo::{ProfileChoice, check_wazo, check_wazo_as, check_wazo_auto, check_wazo_with};
 
 /// Which document to check messages against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -52,16 +54,24 @@ pub fn check(message: &Value) -> Report {
     check_as(message, DialectChoice::Auto)
 }
 
-/// Checks a message against the chosen document.
+/// Checks a message against the chosen document (Wazo messages against the document).
 pub fn check_as(message: &Value, dialect: DialectChoice) -> Report {
+    check_with(message, dialect, ProfileChoice::Documented)
+}
+
+/// Checks a message against the chosen document, Wazo messages against the
+/// chosen profile.
+pub fn check_with(message: &Value, dialect: DialectChoice, profile: ProfileChoice) -> Report {
     match dialect {
-        DialectChoice::Wazo => check_wazo(message),
+        DialectChoice::Wazo => check_wazo_with(message, profile),
         DialectChoice::Phonecom => check_phonecom(message),
         DialectChoice::Auto => match message {
             Value::Object(object) if phonecom::looks_like_phonecom(object) => {
                 check_phonecom(message)
             }
-            Value::Object(object) if wazo::looks_like_wazo(object) => check_wazo(message),
+            Value::Object(object) if wazo::looks_like_wazo(object) => {
+                check_wazo_with(message, profile)
+            }
             Value::Object(_) => Report {
                 violations: vec![Violation::UnrecognisedMessage],
                 ..Report::default()

@@ -15,7 +15,12 @@ pub enum Violation {
     /// Neither a Wazo envelope or record nor a Phone.com event.
     UnrecognisedMessage,
     /// The event name is not in the documentation.
-    UnknownEvent { path: String, name: String },
+    UnknownEvent {
+        path: String,
+        name: String,
+        /// The profile that does not know it.
+        profile: crate::catalog::wazo::Profile,
+    },
     /// The changelog says the event was deleted.
     RemovedEvent {
         path: String,
@@ -87,9 +92,15 @@ impl fmt::Display for Violation {
             Violation::UnrecognisedMessage => f.write_str(
                 "/: neither a Wazo envelope ({name, origin_uuid, data}) or record ({routing_key, headers, body}) nor a Phone.com v2 event",
             ),
-            Violation::UnknownEvent { path, name } => {
-                write!(f, "{path}: unknown event `{name}`: it is not in the Wazo message bus documentation")
-            }
+            Violation::UnknownEvent {
+                path,
+                name,
+                profile,
+            } => write!(
+                f,
+                "{path}: unknown event `{name}`: {} has no such event",
+                profile.authority()
+            ),
             Violation::RemovedEvent {
                 path,
                 name,
@@ -150,6 +161,13 @@ pub struct Report {
     pub event: Option<String>,
     /// Every departure from the contract, in the order found.
     pub violations: Vec<Violation>,
+    /// The Wazo profile the message was checked against (the one it
+    /// matched best, with `--profile auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::catalog::wazo::Profile>,
+    /// With `--profile auto`: where the message departs from the other profile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub departures: Vec<String>,
 }
 
 impl Report {
@@ -163,11 +181,21 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let event = self.event.as_deref().unwrap_or("message");
         if self.violations.is_empty() {
-            return write!(f, "{event}: conforms");
+            write!(f, "{event}: conforms")?;
+        } else {
+            write!(f, "{event}: {} violation(s)", self.violations.len())?;
+            for violation in &self.violations {
+                write!(f, "\n  {violation}")?;
+            }
         }
-        write!(f, "{event}: {} violation(s)", self.violations.len())?;
-        for violation in &self.violations {
-            write!(f, "\n  {violation}")?;
+        if let (Some(profile), false) = (self.profile, self.departures.is_empty()) {
+            write!(
+                f,
+                "\n  matches {}; departs from {}: {}",
+                profile.authority(),
+                profile.other().authority(),
+                self.departures.join("; ")
+            )?;
         }
         Ok(())
     }

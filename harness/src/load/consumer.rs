@@ -25,7 +25,7 @@ use super::link::Link;
 use super::metrics::Counters;
 use super::publisher::{PUBLISHED_AT_HEADER, unix_micros};
 use super::run::Shared;
-use crate::sink::amqp::declare_wazo_exchange;
+use crate::catalog::wazo::Profile;
 
 /// How long an abandoned queue of the run survives (x-expires), in milliseconds.
 const QUEUE_EXPIRES_MS: i64 = 60_000;
@@ -54,7 +54,11 @@ pub async fn declare_queue(
     key: &str,
 ) -> Result<String, amqprs::error::Error> {
     let queue = queue_name(&shared.run_id, index);
-    declare_wazo_exchange(channel, &shared.options.exchange).await?;
+    let topology = shared.options.topology();
+    topology
+        .declare(channel)
+        .await
+        .map_err(|failure| failure.cause)?;
     let mut arguments = FieldTable::new();
     arguments.insert(
         "x-expires".try_into().map_err(|_| {
@@ -69,12 +73,16 @@ pub async fn declare_queue(
                 .finish(),
         )
         .await?;
+    // In the `wazo` profile everything is on `wazo-headers`, which routes
+    // by headers: `#` (the only key allowed there, see
+    // `LoadError::HeadersBinding`) is a binding without arguments, which
+    // matches every message.
+    let (exchange, key) = match shared.options.profile {
+        Profile::Documented => (topology.topic.as_str(), key),
+        Profile::Wazo => (topology.headers.as_str(), ""),
+    };
     channel
-        .queue_bind(QueueBindArguments::new(
-            &queue,
-            &shared.options.exchange,
-            key,
-        ))
+        .queue_bind(QueueBindArguments::new(&queue, exchange, key))
         .await?;
     Ok(queue)
 }

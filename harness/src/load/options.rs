@@ -5,7 +5,8 @@ use std::time::Duration;
 use super::arrival::{Rate, Speed};
 use super::consumer::AckMode;
 use crate::provision::{AmqpUrl, DEFAULT_CONNECT_TIMEOUT};
-use crate::sink::WAZO_EXCHANGE;
+use crate::catalog::wazo::Profile;
+use crate::sink::{Topology, WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// The consumers a run starts alongside its publishers.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +39,11 @@ pub struct LoadOptions {
     pub brokers: Vec<AmqpUrl>,
     /// The exchange to publish on (declared the way Wazo declares `xivo`).
     pub exchange: String,
+    /// Which wire format: exchanges, message properties and wording
+    /// (`documented` by default, or current `wazo`).
+    pub profile: Profile,
+    /// The headers exchange of the `wazo` profile (`wazo-headers`).
+    pub headers_exchange: String,
     /// How fast instances arrive.
     pub rate: Rate,
     /// Stop starting instances after this long.
@@ -76,6 +82,8 @@ impl LoadOptions {
         Self {
             brokers,
             exchange: WAZO_EXCHANGE.to_owned(),
+            profile: Profile::default(),
+            headers_exchange: WAZO_HEADERS_EXCHANGE.to_owned(),
             rate,
             duration: None,
             count: None,
@@ -102,5 +110,12 @@ impl LoadOptions {
         } else {
             self.consumers.bindings.clone()
         }
+    }
+}
+
+impl LoadOptions {
+    /// The exchanges of the run's bus.
+    pub fn topology(&self) -> Topology {
+        Topology::named(self.profile, &self.exchange, &self.headers_exchange)
     }
 }

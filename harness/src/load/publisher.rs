@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use amqprs::callbacks::ChannelCallback;
 use amqprs::channel::{BasicPublishArguments, Channel, ConfirmSelectArguments};
 use amqprs::{
-    Ack, BasicProperties, Cancel, CloseChannel, DELIVERY_MODE_TRANSIENT, FieldName, FieldValue,
+    Ack, BasicProperties, Cancel, CloseChannel, FieldName, FieldValue,
     Nack, Return,
 };
 use tokio::sync::{Notify, mpsc};
@@ -35,7 +35,8 @@ use super::link::Link;
 use super::metrics::{Counters, LatencyHistogram};
 use super::run::Shared;
 use super::template::LoadMessage;
-use crate::sink::amqp::{JSON_CONTENT_TYPE, declare_wazo_exchange};
+use crate::sink::amqp::JSON_CONTENT_TYPE;
+use crate::sink::topology::{content_encoding, delivery_mode};
 
 /// The header carrying the publish time, in microseconds since the Unix epoch.
 pub const PUBLISHED_AT_HEADER: &str = "x-switchboard-published-us";
@@ -259,7 +260,12 @@ async fn open_session(
                     .confirm_select(ConfirmSelectArguments::default())
                     .await?;
             }
-            declare_wazo_exchange(&channel, &shared.options.exchange).await?;
+            shared
+                .options
+                .topology()
+                .declare(&channel)
+                .await
+                .map_err(|failure| failure.cause)?;
             Ok(channel)
         }
         .await;
@@ -289,7 +295,11 @@ pub async fn channel_task(
     cancel: CancellationToken,
 ) {
     let mut session: Option<Session> = None;
-    let exchange = shared.options.exchange.clone();
+    let topology = shared.options.topology();
+    let exchange = topology.publish_exchange().to_owned();
+    let topic = topology.topic.clone();
+    let delivery_mode = delivery_mode(shared.options.profile);
+    let encoding = content_encoding(shared.options.profile);
     // Kept by this task and merged at the end: one lock per run, not per message.
     let mut schedule_lag = LatencyHistogram::local();
     // A 26-byte constant: within AMQP's 255-byte limit for names.
@@ -333,6 +343,7 @@ pub async fn channel_task(
             routing_key,
             mut headers,
             body,
+            on_topic,
         } = message;
         headers.insert(published_at.clone(), FieldValue::l(unix_micros()));
         // Set on an owned value rather than ended with `finish()`, which
@@ -340,10 +351,14 @@ pub async fn channel_task(
         let mut properties = BasicProperties::default();
         properties
             .with_content_type(JSON_CONTENT_TYPE)
-            .with_delivery_mode(DELIVERY_MODE_TRANSIENT)
+            .with_delivery_mode(delivery_mode)
             .with_message_id(&message_id(&shared.run_id, seq))
             .with_headers(headers);
-        let arguments = BasicPublishArguments::new(&exchange, &routing_key);
+        if let Some(encoding) = encoding {
+            properties.with_content_encoding(encoding);
+        }
+        let target = if on_topic { &topic } else { &exchange };
+        let arguments = BasicPublishArguments::new(target, &routing_key);
         let sent = Instant::now();
         if shared.options.confirms {
             open.tracker.expect(seq, sent);

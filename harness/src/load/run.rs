@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
+use crate::catalog::wazo::Profile;
 use super::arrival::{ArrivalSchedule, RateError};
 use super::consumer::{self, consumer_task};
 use super::ledger::{Ledger, NotSent};
@@ -139,6 +140,16 @@ fn validate(options: &LoadOptions) -> Result<(), LoadError> {
         return Err(LoadError::Invalid(
             "--bind needs consumers: add --consumers N".to_owned(),
         ));
+    }
+    if options.profile == Profile::Wazo
+        && let Some(key) = options
+            .effective_bindings()
+            .iter()
+            .find(|key| key.as_str() != "#")
+    {
+        return Err(LoadError::Invalid(format!(
+            "--bind '{key}' with --profile wazo: consumers there read `wazo-headers`, a headers exchange that ignores routing keys; bind '#' (everything)"
+        )));
     }
     if options.effective_bindings().len() > 16 {
         return Err(LoadError::Invalid(

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 
 use super::mix::MixPicker;
 use super::template::{Identity, LoadMessage, RENDERINGS, Template};
+use crate::catalog::wazo::Profile;
 use crate::dialect::wazo::{self, RenderError, Rendered};
 use crate::scenario::Scenario;
 use crate::sim::{self, DEFAULT_ANCHOR, SimError, SimOptions, VirtualClock};
@@ -111,13 +112,24 @@ impl InstanceSource {
     /// [`RENDERINGS`] times, with seeds drawn from `base_seed`, so that a
     /// scenario that cannot be played fails here rather than mid-run.
     pub fn new(mix: Vec<(Scenario, u32)>, base_seed: u64) -> Result<Self, SourceError> {
+        Self::with_profile(mix, base_seed, Profile::Documented)
+    }
+
+    /// [`InstanceSource::new`] with the messages worded by `profile`.
+    pub fn with_profile(
+        mix: Vec<(Scenario, u32)>,
+        base_seed: u64,
+        profile: Profile,
+    ) -> Result<Self, SourceError> {
         let (scenarios, weights): (Vec<Scenario>, Vec<u32>) = mix.into_iter().unzip();
         // Renderings draw their seeds from the far end of the index range,
         // which instances (counting from 0) never reach.
         let templates = scenarios
             .iter()
             .enumerate()
-            .map(|(index, scenario)| templates(scenario, derive_seed(base_seed, !(index as u64))))
+            .map(|(index, scenario)| {
+                templates(scenario, derive_seed(base_seed, !(index as u64)), profile)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let weighted_events: f64 = templates
             .iter()
@@ -201,13 +213,17 @@ impl InstanceSource {
 /// The [`RENDERINGS`] templates of `scenario`, rendering `i` with seed
 /// `derive_seed(seed, i)` and anchored [`RENDERING_SPACING_DAYS`] × `i`
 /// days after [`DEFAULT_ANCHOR`]; each is compared with the next to find its slots.
-fn templates(scenario: &Scenario, seed: u64) -> Result<Vec<Template>, SourceError> {
+fn templates(
+    scenario: &Scenario,
+    seed: u64,
+    profile: Profile,
+) -> Result<Vec<Template>, SourceError> {
     let renderings = (0..RENDERINGS)
         .map(|index| {
             let anchor =
                 DEFAULT_ANCHOR + time::Duration::days(RENDERING_SPACING_DAYS * index as i64);
             let seed = derive_seed(seed, index as u64);
-            render(scenario, seed, anchor).map(|messages| (messages, anchor))
+            render(scenario, seed, anchor, profile).map(|messages| (messages, anchor))
         })
         .collect::<Result<Vec<_>, _>>()?;
     (0..renderings.len())
@@ -229,6 +245,7 @@ fn render(
     scenario: &Scenario,
     seed: u64,
     anchor: OffsetDateTime,
+    profile: Profile,
 ) -> Result<Vec<Rendered>, SourceError> {
     let options = SimOptions {
         clock: VirtualClock::anchored_at(anchor),
@@ -239,7 +256,7 @@ fn render(
         seed,
         source: Box::new(source),
     })?;
-    wazo::render(&timeline).map_err(|source| SourceError::Render {
+    wazo::render(&timeline, profile).map_err(|source| SourceError::Render {
         scenario: scenario.name.clone(),
         seed,
         source: Box::new(source),

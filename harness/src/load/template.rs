@@ -55,6 +55,8 @@ pub struct LoadMessage {
     pub headers: FieldTable,
     /// The serialised body.
     pub body: Vec<u8>,
+    /// Published on the topic exchange in the `wazo` profile (wazo-auth's events).
+    pub on_topic: bool,
 }
 
 /// What an instance fills its slots from.
@@ -82,6 +84,7 @@ struct MessageTemplate {
     routing_key: Text,
     headers: Vec<(Text, HeaderTemplate)>,
     body: Text,
+    on_topic: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -212,6 +215,7 @@ impl Template {
                 routing_key: builder.text(message.routing_key.as_bytes()),
                 headers,
                 body: builder.text(&message.body),
+                on_topic: message.on_topic,
             });
         }
         let sequences = builder
@@ -282,6 +286,7 @@ impl Template {
                         routing_key: message.routing_key.to_string(&values),
                         headers,
                         body: message.body.to_bytes(&values),
+                        on_topic: message.on_topic,
                     },
                 ))
             })

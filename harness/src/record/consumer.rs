@@ -160,7 +160,7 @@ impl ExternalConsumer {
     pub async fn wait_until_bound(
         &mut self,
         broker: &BrokerHandle,
-        exchange: &str,
+        exchanges: &[&str],
         except: &str,
         timeout: Duration,
     ) -> Result<(), ConsumerError> {
@@ -168,7 +168,7 @@ impl ExternalConsumer {
         loop {
             let queues = broker.queues();
             let consuming = broker.bindings().iter().any(|binding| {
-                binding.source == exchange
+                exchanges.contains(&binding.source.as_str())
                     && binding.destination != except
                     && queues
                         .iter()
@@ -181,7 +181,10 @@ impl ExternalConsumer {
             if tokio::time::Instant::now() >= deadline {
                 return Err(self.not_ready(
                     timeout,
-                    format!("no queue of its own was bound to exchange '{exchange}' and consumed"),
+                    format!(
+                        "no queue of its own was bound to exchange '{}' and consumed",
+                        exchanges.join("' or '")
+                    ),
                 ));
             }
             tokio::time::sleep(POLL).await;

@@ -32,6 +32,9 @@ pub struct Properties {
     pub content_type: Option<String>,
     /// 1 (transient) or 2 (persistent).
     pub delivery_mode: Option<u8>,
+    /// `utf-8` for current Wazo's messages; absent from the document's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
     /// Headers as JSON, sorted by name; empty when the message has none.
     pub headers: Map<String, Value>,
 }
@@ -67,6 +70,7 @@ impl Properties {
         Self {
             content_type: properties.content_type().cloned(),
             delivery_mode: properties.delivery_mode(),
+            content_encoding: properties.content_encoding().cloned(),
             headers: properties
                 .headers()
                 .map(headers::to_json)
@@ -80,16 +84,27 @@ impl Delivery {
     /// per violation, none when it conforms. The routing key and headers are
     /// checked with the body, as a consumer on the bus sees them.
     pub fn contract_violations(&self) -> Vec<String> {
-        let record = serde_json::json!({
-            "routing_key": self.routing_key,
-            "headers": self.properties.headers,
-            "body": self.json().cloned().unwrap_or(Value::Null),
-        });
-        crate::contract::check_wazo(&record)
+        self.contract_violations_as(crate::contract::ProfileChoice::Documented)
+    }
+
+    /// [`Delivery::contract_violations`] against the profile `choice` says
+    /// (with `auto`, the one the message matches best).
+    pub fn contract_violations_as(&self, choice: crate::contract::ProfileChoice) -> Vec<String> {
+        crate::contract::check_wazo_with(&self.record(), choice)
             .violations
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    /// The delivery as a record `{routing_key, headers, body}`, the shape
+    /// the contract checker reads.
+    pub fn record(&self) -> Value {
+        serde_json::json!({
+            "routing_key": self.routing_key,
+            "headers": self.properties.headers,
+            "body": self.json().cloned().unwrap_or(Value::Null),
+        })
     }
 
     /// The event name: the `name` header, else the body's `name` field.
@@ -142,6 +157,7 @@ mod tests {
             properties: Properties {
                 content_type: Some("application/json".into()),
                 delivery_mode: Some(1),
+                content_encoding: None,
                 headers,
             },
             body,

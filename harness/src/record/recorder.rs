@@ -24,14 +24,21 @@ use tokio_util::task::TaskTracker;
 use super::delivery::{Body, Delivery, Properties};
 use crate::provision::close_reason::CloseReason;
 use crate::provision::{AmqpUrl, ConnectError, DEFAULT_CONNECT_TIMEOUT, connect};
-use crate::sink::WAZO_EXCHANGE;
-use crate::sink::amqp::declare_wazo_exchange;
+use crate::catalog::wazo::Profile;
+use crate::load::topic;
+use crate::sink::{Topology, WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// What the recorder listens to.
 #[derive(Debug, Clone)]
 pub struct RecorderOptions {
-    /// The exchange to bind to; declared the way Wazo declares `xivo` if absent.
+    /// The topic exchange to bind to; declared the way Wazo declares `xivo` if absent.
     pub exchange: String,
+    /// The bus's topology: `documented` binds the topic keys on `exchange`;
+    /// `wazo` consumes `headers_exchange`, where every message of a current
+    /// Wazo ends up, and applies the topic keys to each delivery's routing key.
+    pub profile: Profile,
+    /// The headers exchange of the `wazo` profile (`wazo-headers`).
+    pub headers_exchange: String,
     /// Binding keys (topic patterns); `#` records everything.
     pub bindings: Vec<String>,
     /// How long the connection attempt may take.
@@ -42,6 +49,8 @@ impl Default for RecorderOptions {
     fn default() -> Self {
         Self {
             exchange: WAZO_EXCHANGE.to_owned(),
+            profile: Profile::default(),
+            headers_exchange: WAZO_HEADERS_EXCHANGE.to_owned(),
             bindings: vec!["#".to_owned()],
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
@@ -135,12 +144,10 @@ impl Recorder {
             .register_callback(close_reason.clone())
             .await
             .map_err(setup("watch the channel".into()))?;
-        declare_wazo_exchange(&channel, &options.exchange)
-            .await
-            .map_err(setup(format!(
-                "declare the topic exchange '{}'",
-                options.exchange
-            )))?;
+        let topology = Topology::named(options.profile, &options.exchange, &options.headers_exchange);
+        if let Err(failure) = topology.declare(&channel).await {
+            return Err(setup(format!("declare {}", failure.what))(failure.cause));
+        }
         let declared = channel
             .queue_declare(
                 QueueDeclareArguments::exclusive_server_named()
@@ -154,13 +161,22 @@ impl Recorder {
             let missing = amqprs::error::Error::ChannelUseError("no queue.declare-ok".into());
             return Err(setup("declare the recording queue".into())(missing));
         };
-        for key in &options.bindings {
+        // A headers binding without arguments (x-match all of nothing)
+        // matches every message; the topic keys then filter deliveries.
+        let (exchange, keys, filter) = match options.profile {
+            Profile::Documented => (&options.exchange, options.bindings.clone(), None),
+            Profile::Wazo => (
+                &options.headers_exchange,
+                vec![String::new()],
+                Some(options.bindings.clone()),
+            ),
+        };
+        for key in &keys {
             channel
-                .queue_bind(QueueBindArguments::new(&queue, &options.exchange, key))
+                .queue_bind(QueueBindArguments::new(&queue, exchange, key))
                 .await
                 .map_err(setup(format!(
-                    "bind the recording queue to '{}' with key '{key}'",
-                    options.exchange
+                    "bind the recording queue to '{exchange}' with key '{key}'"
                 )))?;
         }
         let (_tag, messages) = channel
@@ -179,6 +195,7 @@ impl Recorder {
         let tasks = TaskTracker::new();
         tasks.spawn(record(
             messages,
+            filter,
             Arc::clone(&deliveries),
             progress_tx,
             cancel.clone(),
@@ -330,6 +347,7 @@ impl Cursor {
 /// or the consumer ends.
 async fn record(
     mut messages: mpsc::UnboundedReceiver<ConsumerMessage>,
+    filter: Option<Vec<String>>,
     deliveries: Arc<Mutex<Vec<Delivery>>>,
     progress: watch::Sender<Progress>,
     cancel: CancellationToken,
@@ -343,6 +361,13 @@ async fn record(
         let Some(message) = message else {
             break "the broker closed the consumer or the connection".to_owned();
         };
+        if let (Some(patterns), Some(deliver)) = (&filter, &message.deliver)
+            && !patterns
+                .iter()
+                .any(|pattern| topic::matches(pattern, deliver.routing_key()))
+        {
+            continue;
+        }
         let received = {
             let mut deliveries = lock(&deliveries);
             let seq = deliveries.len() as u64 + 1;

@@ -1,9 +1,10 @@
 //! Publishing [`Outgoing`] messages on an AMQP exchange, with publisher confirms.
 //!
-//! Wazo's bus is a `topic` exchange named `xivo`, durable, not auto-deleted;
-//! its messages are JSON (`content_type: application/json`) and not
-//! persistent (delivery mode 1). [`AmqpPublisher`] declares the exchange that
-//! way and publishes with confirms on by default: a publish returns once the
+//! The exchanges and message properties come from the profile
+//! ([`super::topology`]): the document's `xivo` topic exchange with transient
+//! JSON messages, or current Wazo's `wazo-headers` with persistent, utf-8
+//! encoded ones. [`AmqpPublisher`] declares the exchanges that way and
+//! publishes with confirms on by default: a publish returns once the
 //! broker has acknowledged it, and a nack, a closed channel or a missing
 //! confirm is an error that names the event.
 //!
@@ -15,28 +16,33 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use amqprs::callbacks::ChannelCallback;
-use amqprs::channel::{
-    BasicPublishArguments, Channel, ConfirmSelectArguments, ExchangeDeclareArguments, ExchangeType,
-};
+use amqprs::channel::{BasicPublishArguments, Channel, ConfirmSelectArguments};
 use amqprs::connection::Connection;
-use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, DELIVERY_MODE_TRANSIENT, Nack, Return};
+use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, Nack, Return};
 use tokio::sync::oneshot;
 
 use super::headers::{HeaderError, to_field_table};
 use super::message::Outgoing;
+pub use super::topology::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
+use super::topology::{Topology, content_encoding, delivery_mode};
+use crate::catalog::wazo::Profile;
 use crate::provision::close_reason::CloseReason;
 use crate::provision::{AmqpUrl, ConnectError, DEFAULT_CONNECT_TIMEOUT, connect};
 
-/// The exchange every Wazo event is published on.
-pub const WAZO_EXCHANGE: &str = "xivo";
 /// The content type of every Wazo message.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// How the publisher connects and publishes.
 #[derive(Debug, Clone)]
 pub struct PublisherOptions {
-    /// The exchange to declare and publish on.
+    /// The topic exchange to declare (`xivo`); the documented profile publishes on it.
     pub exchange: String,
+    /// Which wire format: the exchanges declared, where messages go, their
+    /// delivery mode and content encoding ([`Topology`]).
+    pub profile: Profile,
+    /// The headers exchange of the `wazo` profile (`wazo-headers`), declared
+    /// beside `exchange` and published on.
+    pub headers_exchange: String,
     /// Wait for the broker to confirm each message (on by default).
     pub confirms: bool,
     /// How long a connection attempt may take.
@@ -49,6 +55,8 @@ impl Default for PublisherOptions {
     fn default() -> Self {
         Self {
             exchange: WAZO_EXCHANGE.to_owned(),
+            profile: Profile::default(),
+            headers_exchange: WAZO_HEADERS_EXCHANGE.to_owned(),
             confirms: true,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             confirm_timeout: Duration::from_secs(10),
@@ -73,14 +81,14 @@ pub enum PublishError {
         cause: amqprs::error::Error,
     },
     /// The exchange could not be declared (e.g. it exists with another type).
-    #[error("the broker at {url} refused to declare the {kind} exchange '{exchange}' ({reason})")]
+    #[error("the broker at {url} refused to declare {what} ({reason})")]
     Declare {
         /// The broker, without credentials.
         url: AmqpUrl,
         /// The exchange name.
         exchange: String,
-        /// `topic`.
-        kind: &'static str,
+        /// What was declared, in words: `the topic exchange 'xivo'`.
+        what: String,
         /// The broker's reply (`406 PRECONDITION_FAILED - …`), or the client's error.
         reason: String,
         /// What the client library reported.
@@ -139,6 +147,8 @@ pub struct PublishReport {
 pub struct AmqpPublisher {
     url: AmqpUrl,
     options: PublisherOptions,
+    /// Where messages go: [`Topology::publish_exchange`] of the options.
+    exchange: String,
     connection: Connection,
     channel: Channel,
     confirms: ConfirmTracker,
@@ -178,17 +188,20 @@ impl AmqpPublisher {
                 .await
                 .map_err(channel_error)?;
         }
-        declare_wazo_exchange(&channel, &options.exchange)
+        options
+            .topology()
+            .declare(&channel)
             .await
-            .map_err(|source| PublishError::Declare {
+            .map_err(|failure| PublishError::Declare {
                 url: url.clone(),
-                exchange: options.exchange.clone(),
-                kind: "topic",
-                reason: confirms.close_reason.explain(&source),
-                cause: source,
+                reason: confirms.close_reason.explain(&failure.cause),
+                what: failure.what,
+                exchange: failure.exchange,
+                cause: failure.cause,
             })?;
         Ok(Self {
             url: url.clone(),
+            exchange: options.topology().publish_exchange().to_owned(),
             options,
             connection,
             channel,
@@ -237,12 +250,21 @@ impl AmqpPublisher {
             event: message.name.clone(),
             cause: source,
         })?;
-        let properties = BasicProperties::default()
+        let profile = self.options.profile;
+        let mut properties = BasicProperties::default();
+        properties
             .with_content_type(JSON_CONTENT_TYPE)
-            .with_delivery_mode(DELIVERY_MODE_TRANSIENT)
-            .with_headers(headers)
-            .finish();
-        let arguments = BasicPublishArguments::new(&self.options.exchange, &message.routing_key);
+            .with_delivery_mode(delivery_mode(profile))
+            .with_headers(headers);
+        if let Some(encoding) = content_encoding(profile) {
+            properties.with_content_encoding(encoding);
+        }
+        let exchange = if message.on_topic {
+            &self.options.exchange
+        } else {
+            &self.exchange
+        };
+        let arguments = BasicPublishArguments::new(exchange, &message.routing_key);
         let _order = self.publishing.lock().await;
         let pending = self.options.confirms.then(|| self.confirms.expect_next());
         self.channel
@@ -293,19 +315,22 @@ impl AmqpPublisher {
     }
 }
 
+impl PublisherOptions {
+    /// The exchanges these options declare and publish on.
+    pub fn topology(&self) -> Topology {
+        Topology::named(self.profile, &self.exchange, &self.headers_exchange)
+    }
+}
+
 /// Declares `name` as Wazo declares `xivo`: topic, durable, not auto-deleted.
 pub async fn declare_wazo_exchange(
     channel: &Channel,
     name: &str,
 ) -> Result<(), amqprs::error::Error> {
-    channel
-        .exchange_declare(
-            ExchangeDeclareArguments::of_type(name, ExchangeType::Topic)
-                .durable(true)
-                .auto_delete(false)
-                .finish(),
-        )
+    Topology::named(Profile::Documented, name, WAZO_HEADERS_EXCHANGE)
+        .declare(channel)
         .await
+        .map_err(|failure| failure.cause)
 }
 
 /// The broker's verdict on one published message.

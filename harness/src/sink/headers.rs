@@ -2,7 +2,8 @@
 //!
 //! Messages are described in JSON (that is how the Wazo document and the
 //! catalog speak), but AMQP headers are a typed field table. Publishing maps
-//! JSON onto the field types RabbitMQ uses (`t` bool, `l` signed 64-bit,
+//! JSON onto the field types kombu writes (`t` bool, `I` signed 32-bit for
+//! integers that fit, else `l` signed 64-bit,
 //! `d` double, `S` long string, `V` void, `A` array, `F` table); recording
 //! maps whatever arrives back to JSON, keys sorted so that snapshots are stable.
 
@@ -60,7 +61,13 @@ pub fn to_field_value(name: &str, value: &Value) -> Result<FieldValue, HeaderErr
         Value::Bool(flag) => FieldValue::t(*flag),
         Value::Number(number) => {
             if let Some(integer) = number.as_i64() {
-                FieldValue::l(integer)
+                // As py-amqp (kombu, so every Wazo daemon) writes a Python int:
+                // a 32-bit `I` within ±2147483647 (py-amqp's bounds: i32::MIN
+                // is written as 64-bit), a 64-bit `l` otherwise.
+                match i32::try_from(integer) {
+                    Ok(small) if small != i32::MIN => FieldValue::I(small),
+                    _ => FieldValue::l(integer),
+                }
             } else if let Some(unsigned) = number.as_u64() {
                 return Err(HeaderError::IntegerTooLarge {
                     name: name.to_owned(),

@@ -18,6 +18,10 @@ pub struct Outgoing {
     pub headers: Map<String, Value>,
     /// The serialised body.
     pub body: Vec<u8>,
+    /// Published on the topic exchange (`xivo`) even where the profile
+    /// publishes on `wazo-headers`: wazo-auth's events in current Wazo.
+    #[serde(default)]
+    pub on_topic: bool,
 }
 
 impl Outgoing {
@@ -34,6 +38,7 @@ impl Outgoing {
             headers,
             // Serialising a `Value` to a Vec cannot fail: no I/O, string keys only.
             body: serde_json::to_vec(body).unwrap_or_default(),
+            on_topic: false,
         }
     }
 }

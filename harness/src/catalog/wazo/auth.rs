@@ -21,6 +21,12 @@ pub struct UserExternalAuth {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tenant {
+    /// Current Wazo (`auth_tenant_added`): the tenant's slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Current Wazo (`auth_tenant_added`): the tenant's domain names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_names: Option<Vec<String>>,
     /// The tenant's UUID.
     pub uuid: Uuid,
     /// The name of the tenant.

@@ -35,8 +35,9 @@ pub struct Call {
     /// The channels this call talks to: call ID to user UUID (null when the other
     /// channel belongs to no user).
     pub talking_to: BTreeMap<String, Option<String>>,
-    /// The user who owns the channel.
-    pub user_uuid: Uuid,
+    /// The user who owns the channel; null for a channel of no user (a
+    /// trunk), which current Wazo still publishes and the document never does.
+    pub user_uuid: Option<Uuid>,
     /// The ID shared by every call of one conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
@@ -82,6 +83,9 @@ pub struct Call {
     /// Whether the call is parked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parked: Option<bool>,
+    /// `call_ended` of current Wazo: the Asterisk hangup cause (16 normal clearing, 17 busy, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<i64>,
 }
 
 /// The call placed on hold or resumed.
@@ -90,6 +94,10 @@ pub struct Call {
 pub struct CallHold {
     /// The Asterisk channel unique ID.
     pub call_id: String,
+    /// Current Wazo: the channel's user, the string `None` when it has none
+    /// (wazo-calld writes `str(user_uuid)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
 }
 
 const CALL_ACL: Template = Template::new("events.calls.{user_uuid}");
@@ -157,6 +165,24 @@ documented_event! {
         headers: &[],
         example: Some(include_str!("examples/call_resumed.json")),
     };
+}
+
+documented_event! {
+    /// `call_answered`: current Wazo only (the document has no such event).
+    CallAnswered(Call) = EventSpec {
+        name: "call_answered",
+        family: Family::Calls,
+        description: "Published by current wazo-calld when a channel is answered (goes Up); not in the document.",
+        routing_key: Template::new("calls.call.answered"),
+        required_acl: Some(CALL_ACL),
+        headers: &[],
+        example: None,
+    };
+}
+
+/// The call events of current Wazo that the document lacks.
+pub(super) fn wazo_only_entries() -> Vec<EventEntry> {
+    vec![EventEntry::of::<CallAnswered>()]
 }
 
 pub(super) fn entries() -> Vec<EventEntry> {

@@ -35,7 +35,8 @@ pub struct AgentStatusUpdate {
     /// The new status.
     pub status: AgentStatus,
     /// The UUID of the Wazo server.
-    pub xivo_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xivo_id: Option<Uuid>,
 }
 
 documented_event! {

@@ -28,6 +28,12 @@ pub struct FaxOutbound {
     pub user_uuid: Option<Uuid>,
     /// The tenant the fax was sent from.
     pub tenant_uuid: Uuid,
+    /// Current Wazo: the IVR extension dialed once the remote fax answers (null when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ivr_extension: Option<String>,
+    /// Current Wazo: seconds waited before sending (null when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_time: Option<u64>,
 }
 
 /// An outbound fax that could not be sent.

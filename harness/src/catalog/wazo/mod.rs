@@ -23,6 +23,8 @@ pub mod ami;
 pub mod auth;
 pub mod calls;
 pub mod conferences;
+pub mod current;
+pub mod differences;
 pub mod cti;
 pub mod directory;
 mod envelope;
@@ -31,6 +33,9 @@ pub mod forwards;
 mod message;
 mod pick;
 pub mod plugins;
+mod profile;
+pub mod python_json;
+pub mod wording;
 pub mod relocates;
 pub mod service_registry;
 pub mod user_services;
@@ -38,7 +43,9 @@ pub mod users;
 pub mod voicemails;
 
 pub use envelope::Envelope;
-pub use message::{EncodedMessage, MessageError, WazoMessage};
+pub use message::{Addressing, EncodedMessage, MessageError, WazoMessage, python_isoformat};
+pub use wording::Wording;
+pub use profile::{Profile, UnknownProfile, WAZO_BUS_COMMIT, WAZO_CALLD_COMMIT, WAZO_RELEASE};
 
 /// The AMQP exchange every Wazo event is published to.
 pub const EXCHANGE: &str = "xivo";
@@ -305,6 +312,51 @@ pub fn entries() -> &'static [EventEntry] {
     })
 }
 
+/// The events current Wazo publishes that the document lacks (`call_answered`).
+pub fn wazo_only_entries() -> &'static [EventEntry] {
+    static ENTRIES: OnceLock<Vec<EventEntry>> = OnceLock::new();
+    ENTRIES.get_or_init(calls::wazo_only_entries)
+}
+
+/// Every entry of the catalog: the document's events, then current Wazo's own.
+pub fn all_entries() -> impl Iterator<Item = &'static EventEntry> {
+    entries().iter().chain(wazo_only_entries())
+}
+
+/// What `profile` calls `name`: the entry and how the profile words it.
+///
+/// In the `wazo` profile names are wazo-bus's (`auth_tenant_added`,
+/// `call_answered`); the document's names of renamed events are unknown
+/// there, as they would be to a current consumer.
+pub fn lookup_in(profile: Profile, name: &str) -> Lookup {
+    match profile {
+        Profile::Documented => match lookup(name) {
+            Lookup::Documented(entry)
+                if Wording::of(entry.spec, Profile::Documented).is_none() =>
+            {
+                Lookup::Unknown
+            }
+            found => found,
+        },
+        Profile::Wazo => {
+            if let Some(row) = current::by_name(name) {
+                let documented = row.documented.unwrap_or(row.name);
+                if let Some(entry) = all_entries().find(|entry| entry.name() == documented) {
+                    return Lookup::Documented(entry);
+                }
+            }
+            match lookup(name) {
+                Lookup::Documented(entry) if Wording::of(entry.spec, Profile::Wazo).is_none() => {
+                    Lookup::RemovedFromWazo(entry)
+                }
+                // A document name whose event current Wazo renamed.
+                Lookup::Documented(_) => Lookup::Unknown,
+                found => found,
+            }
+        }
+    }
+}
+
 /// What the catalog knows about an event name.
 #[derive(Debug, Clone, Copy)]
 pub enum Lookup {
@@ -314,6 +366,8 @@ pub enum Lookup {
     Ami(&'static EventEntry),
     /// An event the changelog deleted.
     Removed(&'static RemovedEvent),
+    /// A documented event that current Wazo no longer publishes (`call_form_result`).
+    RemovedFromWazo(&'static EventEntry),
     /// A name the documentation does not know.
     Unknown,
 }
@@ -322,8 +376,7 @@ pub enum Lookup {
 pub fn lookup(name: &str) -> Lookup {
     static BY_NAME: OnceLock<BTreeMap<&'static str, &'static EventEntry>> = OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
-        entries()
-            .iter()
+        all_entries()
             .map(|entry| (entry.name(), entry))
             .collect()
     });

@@ -16,6 +16,12 @@ use crate::catalog::template::Template;
 #[serde(deny_unknown_fields)]
 pub struct UserService {
     /// The user's UUID.
+    /// Current Wazo: the user's numeric id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<u64>,
+    /// Current Wazo: the user's tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_uuid: Option<Uuid>,
     pub user_uuid: Uuid,
     /// Whether the service is enabled.
     pub enabled: bool,

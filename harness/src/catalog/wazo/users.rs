@@ -15,6 +15,16 @@ pub struct User {
     pub id: u64,
     /// The user's UUID.
     pub uuid: Uuid,
+    /// Current Wazo: the subscription level (an integer in the database, 0 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_type: Option<i64>,
+    /// Current Wazo: when the user was created, Python's `str()` of a naive
+    /// UTC datetime (`2026-01-15 09:00:00.000000`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Current Wazo: the user's tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_uuid: Option<Uuid>,
 }
 
 documented_event! {

@@ -49,6 +49,35 @@ pub struct VoicemailMessage {
     pub timestamp: u64,
     /// The folder holding the message.
     pub folder: Folder,
+    /// Current Wazo: whether the message has no sound (its duration is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty: Option<bool>,
+    /// Current Wazo: the transcription, null until one exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<Transcription>,
+    /// Current Wazo: the voicemail box the message is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail: Option<VoicemailBox>,
+}
+
+/// A message's transcription (current Wazo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transcription {
+    /// The text.
+    pub text: String,
+}
+
+/// The voicemail box a message is in (current Wazo, from wazo-confd).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoicemailBox {
+    /// The voicemail's ID.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// `personal` (one user's) or `global` (the tenant's).
+    pub accesstype: String,
 }
 
 /// A voicemail message event, for one user of the voicemail.

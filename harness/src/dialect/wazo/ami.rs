@@ -99,11 +99,19 @@ pub(super) fn ami_data(
         .collect()
 }
 
-fn publish(r: &mut Renderer<'_>, name: &str, data: AmiData) -> Result<(), RenderError> {
-    r.publish(&AmiEvent {
-        name: name.to_owned(),
-        data,
-    })
+/// wazo-amid publishes every AMI header, `Event` included; the document's
+/// examples leave it out (the catalog drops it from documented messages).
+fn publish(r: &mut Renderer<'_>, name: &str, mut data: AmiData) -> Result<(), RenderError> {
+    data.entry("Event".to_owned())
+        .or_insert_with(|| name.to_owned());
+    let to = r.to_platform();
+    r.publish(
+        &AmiEvent {
+            name: name.to_owned(),
+            data,
+        },
+        to,
+    )
 }
 
 /// `BridgeLeave` if the channel was in a bridge.
@@ -192,7 +200,7 @@ fn state_code(state: ChannelState) -> &'static str {
 }
 
 /// The Q.850 cause Asterisk reports for a hangup.
-fn hangup_cause(cause: HangupCause, channel: &Channel) -> (u8, &'static str) {
+pub(super) fn hangup_cause(cause: HangupCause, channel: &Channel) -> (u8, &'static str) {
     match cause {
         HangupCause::Answered | HangupCause::Cancelled => (16, "Normal Clearing"),
         HangupCause::Busy => (17, "User busy"),

@@ -23,16 +23,32 @@ pub(super) fn tenant(
     change: TenantChange<'_>,
 ) -> Result<(), RenderError> {
     let tenant = r.tenant(handle)?;
+    let to = r.to_tenant(tenant);
     match change {
-        TenantChange::Created => r.publish(&AuthTenantCreated(Tenant {
-            uuid: tenant.uuid,
-            name: tenant.name.clone(),
-        })),
-        TenantChange::Updated(name) => r.publish(&AuthTenantUpdated(Tenant {
-            uuid: tenant.uuid,
-            name: name.to_owned(),
-        })),
-        TenantChange::Deleted => r.publish(&AuthTenantDeleted(TenantDeleted { uuid: tenant.uuid })),
+        // wazo-auth `services/tenant.py::new` adds the slug and the domain
+        // names; the document's event has neither.
+        TenantChange::Created => r.publish(
+            &AuthTenantCreated(Tenant {
+                uuid: tenant.uuid,
+                name: tenant.name.clone(),
+                slug: Some(tenant.slug.clone()),
+                domain_names: Some(Vec::new()),
+            }),
+            to,
+        ),
+        TenantChange::Updated(name) => r.publish(
+            &AuthTenantUpdated(Tenant {
+                uuid: tenant.uuid,
+                name: name.to_owned(),
+                slug: None,
+                domain_names: None,
+            }),
+            to,
+        ),
+        TenantChange::Deleted => r.publish(
+            &AuthTenantDeleted(TenantDeleted { uuid: tenant.uuid }),
+            to,
+        ),
     }
 }
 
@@ -43,13 +59,15 @@ pub(super) fn external_auth(
     service: &str,
     change: ExternalAuthChange,
 ) -> Result<(), RenderError> {
+    let user = r.user(user)?;
+    let to = r.to_user(user);
     let data = UserExternalAuth {
-        user_uuid: r.user(user)?.uuid,
+        user_uuid: user.uuid,
         external_auth_name: service.to_owned(),
     };
     match change {
-        ExternalAuthChange::Added => r.publish(&AuthUserExternalAuthAdded(data)),
-        ExternalAuthChange::Authorized => r.publish(&AuthUserExternalAuthAuthorized(data)),
-        ExternalAuthChange::Deleted => r.publish(&AuthUserExternalAuthDeleted(data)),
+        ExternalAuthChange::Added => r.publish(&AuthUserExternalAuthAdded(data), to),
+        ExternalAuthChange::Authorized => r.publish(&AuthUserExternalAuthAuthorized(data), to),
+        ExternalAuthChange::Deleted => r.publish(&AuthUserExternalAuthDeleted(data), to),
     }
 }

@@ -18,15 +18,30 @@ pub(super) fn agent_status(
         .agents
         .get(agent)
         .ok_or_else(|| r.unknown("agent", agent))?;
-    r.publish(&AgentStatusUpdateEvent(AgentStatusUpdate {
-        agent_id: u64::from(agent.id),
-        status: if logged_in {
-            AgentStatus::LoggedIn
-        } else {
-            AgentStatus::LoggedOut
-        },
-        xivo_id: r.origin(),
-    }))
+    // wazo-agentd addresses the users linked to the agent.
+    let users: Vec<_> = agent
+        .user
+        .as_deref()
+        .and_then(|handle| r.directory().users.get(handle))
+        .into_iter()
+        .collect();
+    let tenant = users.first().map_or_else(
+        || r.directory().tenants.keys().next().cloned().unwrap_or_default(),
+        |user| user.tenant.clone(),
+    );
+    let to = r.to_users(&tenant, users.iter().map(|user| user.uuid).collect());
+    r.publish(
+        &AgentStatusUpdateEvent(AgentStatusUpdate {
+            agent_id: u64::from(agent.id),
+            status: if logged_in {
+                AgentStatus::LoggedIn
+            } else {
+                AgentStatus::LoggedOut
+            },
+            xivo_id: Some(r.origin()),
+        }),
+        to,
+    )
 }
 
 /// A call form submitted by a user.
@@ -35,9 +50,13 @@ pub(super) fn call_form(
     user: &str,
     variables: &Map<String, Value>,
 ) -> Result<(), RenderError> {
-    let user_id = u64::from(r.user(user)?.id);
-    r.publish(&CallFormResultEvent(CallFormResult {
-        user_id,
-        variables: variables.clone(),
-    }))
+    let user = r.user(user)?;
+    let to = r.to_user(user);
+    r.publish(
+        &CallFormResultEvent(CallFormResult {
+            user_id: u64::from(user.id),
+            variables: variables.clone(),
+        }),
+        to,
+    )
 }

@@ -28,15 +28,17 @@ pub(super) fn favorite(
         })?),
         EntryId::Text(text) => SourceEntryId::Text(text.clone()),
     };
+    let user = r.user(user)?;
     let data = Favorite {
         xivo_uuid: r.origin(),
-        user_uuid: r.user(user)?.uuid,
+        user_uuid: user.uuid,
         source: source.to_owned(),
         source_entry_id,
     };
+    let to = r.to_user(user);
     if added {
-        r.publish(&FavoriteAdded(data))
+        r.publish(&FavoriteAdded(data), to)
     } else {
-        r.publish(&FavoriteDeleted(data))
+        r.publish(&FavoriteDeleted(data), to)
     }
 }

@@ -41,14 +41,25 @@ pub(super) fn emit(
         event: event.to_owned(),
         reason,
     };
-    let entry = match wazo::lookup(event) {
-        Lookup::Documented(entry) => entry,
+    // Current Wazo's names (`auth_tenant_added`) stand for the same events.
+    let documented = wazo::current::by_name(event)
+        .and_then(|row| row.documented)
+        .unwrap_or(event);
+    let entry = match wazo::lookup(documented) {
+        // In the `wazo` profile an event Wazo dropped renders as nothing.
+        Lookup::Documented(entry) | Lookup::RemovedFromWazo(entry) => entry,
         Lookup::Ami(_) => {
-            let data = ami::ami_data(r, event, fields)?;
-            return r.publish(&wazo::ami::AmiEvent {
-                name: event.to_owned(),
-                data,
-            });
+            let mut data = ami::ami_data(r, event, fields)?;
+            data.entry("Event".to_owned())
+                .or_insert_with(|| event.to_owned());
+            let to = r.to_platform();
+            return r.publish(
+                &wazo::ami::AmiEvent {
+                    name: event.to_owned(),
+                    data,
+                },
+                to,
+            );
         }
         Lookup::Removed(removed) => {
             return Err(refuse(format!(
@@ -73,10 +84,23 @@ pub(super) fn emit(
             event: event.to_owned(),
             cause,
         })?;
-    r.publish(&DynamicEvent {
-        spec: entry.spec,
-        data,
-    })
+    // The step says nothing of the audience: the platform's tenant, and
+    // the event's own `user_uuid` when it has one.
+    let mut to = r.to_platform();
+    if let Some(user) = data
+        .get("user_uuid")
+        .and_then(Value::as_str)
+        .and_then(|text| text.parse().ok())
+    {
+        to.users.push(user);
+    }
+    r.publish(
+        &DynamicEvent {
+            spec: entry.spec,
+            data,
+        },
+        to,
+    )
 }
 
 /// The `data` of an event's documented example, parsed once per process.

@@ -24,19 +24,26 @@ pub(super) fn fax(r: &mut Renderer<'_>, fax: &Fax, change: &FaxChange) -> Result
         caller_id: fax.caller_id.clone(),
         user_uuid,
         tenant_uuid: r.tenant(&fax.tenant)?.uuid,
+        ivr_extension: None,
+        wait_time: None,
+    };
+    let tenant_wide = r.to_tenant(r.tenant(&fax.tenant)?);
+    let to_user = match fax.user.as_deref() {
+        Some(handle) => r.to_user(r.user(handle)?),
+        None => tenant_wide.clone(),
     };
     let by_user = user_uuid.is_some();
     match change {
         FaxChange::Created => {
-            r.publish(&FaxOutboundCreated(data.clone()))?;
+            r.publish(&FaxOutboundCreated(data.clone()), tenant_wide)?;
             if by_user {
-                r.publish(&FaxOutboundUserCreated(data))?;
+                r.publish(&FaxOutboundUserCreated(data), to_user)?;
             }
         }
         FaxChange::Succeeded => {
-            r.publish(&FaxOutboundSucceeded(data.clone()))?;
+            r.publish(&FaxOutboundSucceeded(data.clone()), tenant_wide)?;
             if by_user {
-                r.publish(&FaxOutboundUserSucceeded(data))?;
+                r.publish(&FaxOutboundUserSucceeded(data), to_user)?;
             }
         }
         FaxChange::Failed { reason } => {
@@ -50,9 +57,9 @@ pub(super) fn fax(r: &mut Renderer<'_>, fax: &Fax, change: &FaxChange) -> Result
                 tenant_uuid: data.tenant_uuid,
                 error: reason.clone(),
             };
-            r.publish(&FaxOutboundFailed(data.clone()))?;
+            r.publish(&FaxOutboundFailed(data.clone()), tenant_wide)?;
             if by_user {
-                r.publish(&FaxOutboundUserFailed(data))?;
+                r.publish(&FaxOutboundUserFailed(data), to_user)?;
             }
         }
     }

@@ -50,7 +50,9 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::catalog::wazo::{EncodedMessage, MessageError, WazoEvent, WazoMessage};
+use crate::catalog::wazo::{
+    Addressing, EncodedMessage, MessageError, Profile, WazoEvent, WazoMessage,
+};
 use crate::contract::{self, Report};
 use crate::sim::{Directory, DomainEvent, Party, Tenant, Timed, Timeline, User};
 use crate::sink::Outgoing;
@@ -163,33 +165,40 @@ fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Renders `timeline` as the Wazo messages it causes, in publishing order.
-pub fn render(timeline: &Timeline) -> Result<Vec<Rendered>, RenderError> {
-    Renderer::new(timeline, false).run()
+/// Renders `timeline` as the Wazo messages it causes in `profile`, in publishing order.
+pub fn render(timeline: &Timeline, profile: Profile) -> Result<Vec<Rendered>, RenderError> {
+    Renderer::new(timeline, profile, false).run()
 }
 
-/// [`render`], then checks every message against the Wazo document; the
-/// first message that departs from it is an error naming the event.
-pub fn render_checked(timeline: &Timeline) -> Result<Vec<Rendered>, RenderError> {
-    Renderer::new(timeline, true).run()
+/// [`render`], then checks every message against the profile's contract;
+/// the first message that departs from it is an error naming the event.
+pub fn render_checked(timeline: &Timeline, profile: Profile) -> Result<Vec<Rendered>, RenderError> {
+    Renderer::new(timeline, profile, true).run()
 }
 
 /// The state of one rendering: where output goes and what AMI needs to remember.
 pub(crate) struct Renderer<'t> {
     timeline: &'t Timeline,
+    profile: Profile,
     check: bool,
     at: OffsetDateTime,
     step: usize,
     /// The bridge each channel is in, so AMI can say which bridge it left
     /// (the simulation clears it before reporting the change).
     bridges: HashMap<String, String>,
+    /// The users in each conference room (by handle), for the
+    /// `user_uuid:<uuid>` headers of current Wazo's participant events.
+    conference_users: HashMap<String, Vec<Uuid>>,
+    /// When each channel was answered, for wazo-calld's `answer_time`.
+    answered_at: HashMap<String, OffsetDateTime>,
     out: Vec<Rendered>,
 }
 
 impl<'t> Renderer<'t> {
-    fn new(timeline: &'t Timeline, check: bool) -> Self {
+    fn new(timeline: &'t Timeline, profile: Profile, check: bool) -> Self {
         Self {
             timeline,
+            profile,
             check,
             at: timeline
                 .events
@@ -197,6 +206,8 @@ impl<'t> Renderer<'t> {
                 .map_or(crate::sim::DEFAULT_ANCHOR, |timed| timed.at),
             step: 0,
             bridges: HashMap::new(),
+            conference_users: HashMap::new(),
+            answered_at: HashMap::new(),
             // Calls, the bulk of most scenarios, give about one message per event.
             out: Vec::with_capacity(timeline.events.len() * 2),
         }
@@ -296,6 +307,14 @@ impl<'t> Renderer<'t> {
         &self.timeline.directory
     }
 
+    /// When the scenario starts (its first event): when its users were created.
+    fn start(&self) -> OffsetDateTime {
+        self.timeline
+            .events
+            .first()
+            .map_or(crate::sim::DEFAULT_ANCHOR, |timed| timed.at)
+    }
+
     /// The platform's uuid: every message's `origin_uuid`.
     fn origin(&self) -> Uuid {
         self.timeline.directory.platform.uuid
@@ -350,17 +369,57 @@ impl<'t> Renderer<'t> {
         }
     }
 
-    /// Builds `event`'s message from its catalog spec and appends it.
-    fn publish<E: WazoEvent + ?Sized>(&mut self, event: &E) -> Result<(), RenderError> {
+    /// Addressed to everyone of `tenant` (tenant events).
+    fn to_tenant(&self, tenant: &Tenant) -> Addressing {
+        Addressing {
+            tenant: Some(tenant.uuid),
+            ..Addressing::default()
+        }
+    }
+
+    /// Addressed to `user` (user events), in the user's tenant.
+    fn to_user(&self, user: &User) -> Addressing {
+        self.to_users(&user.tenant, vec![user.uuid])
+    }
+
+    /// Addressed to `users` of the tenant `tenant` (a handle).
+    fn to_users(&self, tenant: &str, users: Vec<Uuid>) -> Addressing {
+        Addressing {
+            tenant: self.directory().tenants.get(tenant).map(|tenant| tenant.uuid),
+            users,
+            at: None,
+        }
+    }
+
+    /// Addressed to the platform's first tenant (events whose daemon knows
+    /// no more than the tenant, and services, which ignore it).
+    fn to_platform(&self) -> Addressing {
+        Addressing {
+            tenant: self.directory().tenants.values().next().map(|tenant| tenant.uuid),
+            ..Addressing::default()
+        }
+    }
+
+    /// Builds `event`'s message as the profile words it and appends it;
+    /// nothing when the profile has no such event.
+    fn publish<E: WazoEvent + ?Sized>(
+        &mut self,
+        event: &E,
+        mut addressing: Addressing,
+    ) -> Result<(), RenderError> {
         let message_error = |step, cause| RenderError::Message { step, cause };
-        let message = WazoMessage::encode(event, self.origin())
-            .map_err(|cause| message_error(self.step, cause))?;
+        addressing.at = Some(self.at.to_offset(self.offset()));
+        let Some(message) = WazoMessage::encode(event, self.origin(), self.profile, &addressing)
+            .map_err(|cause| message_error(self.step, cause))?
+        else {
+            return Ok(());
+        };
         if self.check {
             let decoded = message.decode().map_err(|source| {
                 let name = message.name.clone();
                 message_error(self.step, MessageError::Serialize { name, source })
             })?;
-            let report = contract::check_wazo(&decoded.to_record());
+            let report = contract::check_wazo_as(&decoded.to_record(), self.profile);
             if !report.is_ok() {
                 return Err(RenderError::Contract {
                     step: self.step,
@@ -374,6 +433,7 @@ impl<'t> Renderer<'t> {
             routing_key,
             headers,
             body,
+            on_topic,
         } = message;
         self.out.push(Rendered {
             at: self.at,
@@ -383,6 +443,7 @@ impl<'t> Renderer<'t> {
                 routing_key,
                 headers,
                 body,
+                on_topic,
             },
         });
         Ok(())

@@ -21,18 +21,26 @@ pub(super) fn progress(
 ) -> Result<(), RenderError> {
     if install {
         let status = parse_status(r, "plugin_install_progress", status, INSTALL_STATUSES)?;
-        r.publish(&PluginInstallProgress(InstallProgress {
-            uuid: task,
-            status,
-            errors: None,
-        }))
+        let to = r.to_platform();
+        r.publish(
+            &PluginInstallProgress(InstallProgress {
+                uuid: task,
+                status,
+                errors: None,
+            }),
+            to,
+        )
     } else {
         let status = parse_status(r, "plugin_uninstall_progress", status, UNINSTALL_STATUSES)?;
-        r.publish(&PluginUninstallProgress(UninstallProgress {
-            uuid: task,
-            status,
-            errors: None,
-        }))
+        let to = r.to_platform();
+        r.publish(
+            &PluginUninstallProgress(UninstallProgress {
+                uuid: task,
+                status,
+                errors: None,
+            }),
+            to,
+        )
     }
 }
 

@@ -18,7 +18,9 @@ pub(super) fn relocate(
         RelocatePhase::Completed => "relocate_completed",
         RelocatePhase::Ended => "relocate_ended",
     };
-    let initiator = r.user(&relocate.initiator)?.uuid;
+    let initiator_user = r.user(&relocate.initiator)?;
+    let initiator = initiator_user.uuid;
+    let to = r.to_user(initiator_user);
     let completions = relocate
         .completions
         .iter()
@@ -35,13 +37,14 @@ pub(super) fn relocate(
         recipient_call: relocate.recipient_call.clone(),
         completions,
         initiator,
-        timeout: None,
+        // wazo-calld's default: 30 s for the recipient to answer.
+        timeout: Some(30),
         auto_answer: None,
     };
     match phase {
-        RelocatePhase::Initiated => r.publish(&RelocateInitiated(data)),
-        RelocatePhase::Answered => r.publish(&RelocateAnswered(data)),
-        RelocatePhase::Completed => r.publish(&RelocateCompleted(data)),
-        RelocatePhase::Ended => r.publish(&RelocateEnded(data)),
+        RelocatePhase::Initiated => r.publish(&RelocateInitiated(data), to),
+        RelocatePhase::Answered => r.publish(&RelocateAnswered(data), to),
+        RelocatePhase::Completed => r.publish(&RelocateCompleted(data), to),
+        RelocatePhase::Ended => r.publish(&RelocateEnded(data), to),
     }
 }

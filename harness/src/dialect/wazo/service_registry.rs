@@ -8,20 +8,28 @@ use crate::sim::Service;
 
 /// A service started and registered.
 pub(super) fn registered(r: &mut Renderer<'_>, service: &Service) -> Result<(), RenderError> {
-    r.publish(&ServiceRegisteredEvent(ServiceRegistered {
-        service_name: service.name.clone(),
-        service_id: service.id.to_string(),
-        address: service.address.clone(),
-        port: service.port,
-        tags: service.tags.clone(),
-    }))
+    let to = r.to_platform();
+    r.publish(
+        &ServiceRegisteredEvent(ServiceRegistered {
+            service_name: service.name.clone(),
+            service_id: service.id.to_string(),
+            address: service.address.clone(),
+            port: service.port,
+            tags: service.tags.clone(),
+        }),
+        to,
+    )
 }
 
 /// A service stopped and deregistered.
 pub(super) fn deregistered(r: &mut Renderer<'_>, service: &Service) -> Result<(), RenderError> {
-    r.publish(&ServiceDeregisteredEvent(ServiceDeregistered {
-        service_name: service.name.clone(),
-        service_id: service.id.to_string(),
-        tags: service.tags.clone(),
-    }))
+    let to = r.to_platform();
+    r.publish(
+        &ServiceDeregisteredEvent(ServiceDeregistered {
+            service_name: service.name.clone(),
+            service_id: service.id.to_string(),
+            tags: service.tags.clone(),
+        }),
+        to,
+    )
 }

@@ -44,7 +44,8 @@ impl Names {
                 .get(uuid)
                 .cloned()
                 .unwrap_or_else(|| format!("user {}", short(uuid))),
-            None => "no user".to_owned(),
+            // A trunk's channel: current Wazo publishes it with user_uuid null.
+            None => "trunk".to_owned(),
         }
     }
 }
@@ -56,7 +57,9 @@ pub fn summarize(body: &Value, names: &Names) -> Option<String> {
     let data = body.get("data")?.as_object()?;
     let text = |key: &str| data.get(key).map(scalar).unwrap_or_default();
     let line = match name {
-        "call_created" | "call_updated" | "call_ended" => call(name, data, names),
+        "call_created" | "call_updated" | "call_answered" | "call_ended" => {
+            call(name, data, names)
+        }
         "call_held" => format!("call {} put on hold", text("call_id")),
         "call_resumed" => format!("call {} taken off hold", text("call_id")),
         _ if name.starts_with("relocate_") => format!(
@@ -216,10 +219,10 @@ pub fn summarize(body: &Value, names: &Names) -> Option<String> {
 /// `alice (1001): call 1768467600.12 from Bob Tremblay <+15145550123>, Ringing`.
 fn call(name: &str, data: &Map<String, Value>, names: &Names) -> String {
     let text = |key: &str| data.get(key).map(scalar).unwrap_or_default();
-    let state = if name == "call_ended" {
-        "ended".to_owned()
-    } else {
-        text("status")
+    let state = match name {
+        "call_ended" => "ended".to_owned(),
+        "call_answered" => "answered".to_owned(),
+        _ => text("status"),
     };
     let talking = data
         .get("talking_to")

@@ -21,7 +21,7 @@ fn names(rendered: &[Rendered]) -> Vec<&str> {
 #[test]
 fn an_inbound_call_is_published_for_the_user_channel_only() {
     let timeline = timeline("call_lifecycle.toml");
-    let rendered = render_checked(&timeline).unwrap();
+    let rendered = render_checked(&timeline, Profile::Documented).unwrap();
     assert_eq!(
         names(&rendered),
         [
@@ -63,7 +63,7 @@ fn an_inbound_call_is_published_for_the_user_channel_only() {
 #[test]
 fn an_internal_call_ends_on_both_sides_with_each_users_acl() {
     let timeline = timeline("ami.toml");
-    let rendered = render_checked(&timeline).unwrap();
+    let rendered = render_checked(&timeline, Profile::Documented).unwrap();
     let ended: Vec<Value> = rendered
         .iter()
         .filter(|r| r.message.name == "call_ended")
@@ -96,7 +96,7 @@ fn an_internal_call_ends_on_both_sides_with_each_users_acl() {
 #[test]
 fn the_same_timeline_renders_byte_identical_messages() {
     let timeline = timeline("conference.toml");
-    assert_eq!(render(&timeline).unwrap(), render(&timeline).unwrap());
+    assert_eq!(render(&timeline, Profile::Documented).unwrap(), render(&timeline, Profile::Documented).unwrap());
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn every_shipped_scenario_renders_conforming_messages() {
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
             let timeline = timeline(&name);
             let rendered =
-                render_checked(&timeline).unwrap_or_else(|error| panic!("{name}: {error}"));
+                render_checked(&timeline, Profile::Documented).unwrap_or_else(|error| panic!("{name}: {error}"));
             // Scenarios of Phone.com-only events (messages) have nothing to say on Wazo's bus.
             let phonecom_only = timeline.events.iter().all(|timed| {
                 matches!(
@@ -137,7 +137,7 @@ fn every_shipped_scenario_renders_conforming_messages() {
 #[test]
 fn emit_overrides_the_example_and_refuses_what_the_type_does_not_allow() {
     let timeline = timeline("ami.toml");
-    let rendered = render(&timeline).unwrap();
+    let rendered = render(&timeline, Profile::Documented).unwrap();
     let edited = rendered
         .iter()
         .find(|r| r.message.name == "user_edited")
@@ -154,12 +154,12 @@ fn emit_overrides_the_example_and_refuses_what_the_type_does_not_allow() {
         event: "user_edited".into(),
         fields: serde_json::json!({"idd": 7}).as_object().unwrap().clone(),
     };
-    let error = render(&bad).unwrap_err();
+    let error = render(&bad, Profile::Documented).unwrap_err();
     assert!(matches!(error, RenderError::EmitData { .. }), "{error}");
     assert!(error.to_string().contains("user_edited"), "{error}");
 
     last_event(&mut bad, "call_exploded");
-    let error = render(&bad).unwrap_err();
+    let error = render(&bad, Profile::Documented).unwrap_err();
     assert!(error.to_string().contains("no such event"), "{error}");
     assert_eq!(error.step(), timeline.events.last().unwrap().step);
 }
@@ -177,7 +177,7 @@ fn an_unknown_plugin_status_is_named() {
     if let DomainEvent::PluginProgress { status, .. } = &mut timeline.events[0].event {
         *status = "exploding".into();
     }
-    let error = render(&timeline).unwrap_err();
+    let error = render(&timeline, Profile::Documented).unwrap_err();
     assert_eq!(
         error.to_string(),
         "`plugin_install_progress` cannot carry status \"exploding\": expected starting, downloading, extracting, validating, \"installing dependencies\", building, packaging, updating, installing, cleaning, completed or error"

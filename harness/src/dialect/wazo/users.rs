@@ -22,14 +22,21 @@ pub(super) enum Change {
 /// A user created, edited or deleted.
 pub(super) fn user(r: &mut Renderer<'_>, handle: &str, change: Change) -> Result<(), RenderError> {
     let user = r.user(handle)?;
+    let tenant = r.tenant(&user.tenant)?;
     let data = User {
         id: u64::from(user.id),
         uuid: user.uuid,
+        // wazo-confd `plugins/user/notifier.py`: the database's defaults
+        // and creation time (a naive UTC datetime, Python's `str()` of it).
+        subscription_type: Some(0),
+        created_at: Some(created_at(r.start())),
+        tenant_uuid: Some(tenant.uuid),
     };
+    let to = r.to_tenant(tenant);
     match change {
-        Change::Created => r.publish(&UserCreated(data)),
-        Change::Edited => r.publish(&UserEdited(data)),
-        Change::Deleted => r.publish(&UserDeleted(data)),
+        Change::Created => r.publish(&UserCreated(data), to),
+        Change::Edited => r.publish(&UserEdited(data), to),
+        Change::Deleted => r.publish(&UserDeleted(data), to),
     }
 }
 
@@ -41,15 +48,19 @@ pub(super) fn forward(
     enabled: bool,
     destination: Option<&str>,
 ) -> Result<(), RenderError> {
+    let user = r.user(handle)?;
     let data = Forward {
-        user_uuid: r.user(handle)?.uuid,
+        user_id: Some(u64::from(user.id)),
+        tenant_uuid: Some(r.tenant(&user.tenant)?.uuid),
+        user_uuid: user.uuid,
         enabled,
         destination: destination.map(str::to_owned),
     };
+    let to = r.to_user(user);
     match kind {
-        ForwardKind::Busy => r.publish(&UsersForwardsBusyUpdated(data)),
-        ForwardKind::NoAnswer => r.publish(&UsersForwardsNoanswerUpdated(data)),
-        ForwardKind::Unconditional => r.publish(&UsersForwardsUnconditionalUpdated(data)),
+        ForwardKind::Busy => r.publish(&UsersForwardsBusyUpdated(data), to),
+        ForwardKind::NoAnswer => r.publish(&UsersForwardsNoanswerUpdated(data), to),
+        ForwardKind::Unconditional => r.publish(&UsersForwardsUnconditionalUpdated(data), to),
     }
 }
 
@@ -60,12 +71,25 @@ pub(super) fn service(
     kind: ServiceKind,
     enabled: bool,
 ) -> Result<(), RenderError> {
+    let user = r.user(handle)?;
     let data = UserService {
-        user_uuid: r.user(handle)?.uuid,
+        user_id: Some(u64::from(user.id)),
+        tenant_uuid: Some(r.tenant(&user.tenant)?.uuid),
+        user_uuid: user.uuid,
         enabled,
     };
+    let to = r.to_user(user);
     match kind {
-        ServiceKind::Dnd => r.publish(&UsersServicesDndUpdated(data)),
-        ServiceKind::IncallFilter => r.publish(&UsersServicesIncallfilterUpdated(data)),
+        ServiceKind::Dnd => r.publish(&UsersServicesDndUpdated(data), to),
+        ServiceKind::IncallFilter => r.publish(&UsersServicesIncallfilterUpdated(data), to),
     }
+}
+
+/// Python's `str()` of a naive UTC datetime, as wazo-confd writes `created_at`.
+fn created_at(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
+    ))
+    .unwrap_or_default()
 }

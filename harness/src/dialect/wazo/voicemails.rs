@@ -3,7 +3,7 @@
 use super::{RenderError, Renderer};
 use crate::catalog::wazo::voicemails::{
     Folder, FolderType, UserVoicemailMessage, UserVoicemailMessageCreated,
-    UserVoicemailMessageDeleted, UserVoicemailMessageUpdated, VoicemailMessage,
+    UserVoicemailMessageDeleted, UserVoicemailMessageUpdated, VoicemailBox, VoicemailMessage,
 };
 use crate::scenario::VoicemailFolder;
 use crate::sim::{self, VoicemailChange};
@@ -26,12 +26,21 @@ pub(super) fn message(
             duration: message.duration_seconds,
             timestamp: u64::try_from(message.left_at.unix_timestamp()).unwrap_or(0),
             folder: folder(message.folder),
+            empty: Some(message.duration_seconds == 0),
+            transcription: None,
+            // wazo-calld adds the box from wazo-confd: the user's own.
+            voicemail: Some(VoicemailBox {
+                id: u64::from(user.voicemail_id),
+                name: user.name.clone(),
+                accesstype: "personal".to_owned(),
+            }),
         },
     };
+    let to = r.to_user(user);
     match change {
-        VoicemailChange::Created => r.publish(&UserVoicemailMessageCreated(data)),
-        VoicemailChange::Updated => r.publish(&UserVoicemailMessageUpdated(data)),
-        VoicemailChange::Deleted => r.publish(&UserVoicemailMessageDeleted(data)),
+        VoicemailChange::Created => r.publish(&UserVoicemailMessageCreated(data), to),
+        VoicemailChange::Updated => r.publish(&UserVoicemailMessageUpdated(data), to),
+        VoicemailChange::Deleted => r.publish(&UserVoicemailMessageDeleted(data), to),
     }
 }
 

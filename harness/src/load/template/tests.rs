@@ -162,7 +162,7 @@ fn every_shipped_scenario_gives_conforming_distinct_instances() {
                     ..Default::default()
                 };
                 let timeline = crate::sim::simulate(&scenario, &options).unwrap();
-                crate::dialect::wazo::render(&timeline)
+                crate::dialect::wazo::render(&timeline, crate::catalog::wazo::Profile::Documented)
                     .unwrap()
                     .iter()
                     .flat_map(|rendered| {
@@ -194,7 +194,11 @@ fn instances_match_a_simulation_at_their_own_arrival() {
         seed: None,
     };
     let simulated =
-        crate::dialect::wazo::render(&crate::sim::simulate(&scenario, &options).unwrap()).unwrap();
+        crate::dialect::wazo::render(
+            &crate::sim::simulate(&scenario, &options).unwrap(),
+            crate::catalog::wazo::Profile::Documented,
+        )
+        .unwrap();
     let expected: Value = serde_json::from_slice(&simulated[0].message.body).unwrap();
     assert_eq!(
         body["data"]["creation_time"],
