@@ -28,6 +28,7 @@ pub mod run;
 pub mod run_phonecom;
 pub mod tap;
 pub mod validate;
+pub mod websocket_side;
 pub mod websocketd;
 
 /// Exit code when the run completed and found a problem.

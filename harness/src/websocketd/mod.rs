@@ -15,17 +15,20 @@
 //! | [`bus`] | `bus.py` | the AMQP connection, session queues and bindings |
 //! | [`filter`] | `bus.py` decoding + bindings | the delivery decision and its reasons |
 //! | [`server`] | `controller.py` | accept loop, TLS, the handle |
+//! | [`scenario`] | (wazo-auth logins) | the tokens of a scenario run |
 
 pub mod acl;
 pub mod auth;
 pub mod bus;
 pub mod filter;
 pub mod protocol;
+pub mod scenario;
 pub mod server;
 mod session;
 
 pub use auth::{ExpiryStrategy, Token, TokenSpecError, TokenStore, parse_token_spec};
 pub use filter::DropReason;
+pub use scenario::{NamedToken, scenario_tokens};
 pub use server::{
     DEFAULT_MASTER_TENANT, DEFAULT_ORIGIN_UUID, DEFAULT_TENANT, Options, SessionReport, StartError,
     Tls, WebsocketdHandle, WsDelivery, start,
