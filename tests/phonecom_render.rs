@@ -311,7 +311,11 @@ fn messages_call_logs_and_recordings_carry_their_tags() {
 fn one_scenario_renders_in_both_dialects() {
     let scenario = Scenario::load(scenario_path("call_failover")).unwrap();
     let timeline = sim::simulate(&scenario, &SimOptions::default()).unwrap();
-    let wazo = switchboard::dialect::wazo::render_checked(&timeline, switchboard::catalog::wazo::Profile::Documented).unwrap();
+    let wazo = switchboard::dialect::wazo::render_checked(
+        &timeline,
+        switchboard::catalog::wazo::Profile::Documented,
+    )
+    .unwrap();
     let phonecom = phonecom::render(&timeline, &RenderOptions::default()).unwrap();
     let wazo_names: BTreeSet<&str> = wazo
         .iter()

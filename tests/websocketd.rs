@@ -4,9 +4,9 @@
 //! (`websocketd/client.rs`). One test per behaviour that wazo-websocketd's
 //! own tests check (research page, section 6), plus the limits.
 
-mod common;
 #[path = "websocketd/client.rs"]
 mod client;
+mod common;
 #[path = "websocketd/wire.rs"]
 mod wire;
 
@@ -20,8 +20,8 @@ use switchboard_broker::{BrokerHandle, Config, EmbeddedBroker};
 use uuid::Uuid;
 
 use client::Client;
-use wire::{Acl, Event, Publisher};
 use common::Bus;
+use wire::{Acl, Event, Publisher};
 
 /// A broker, the server over it, and a publisher.
 struct Env {
@@ -70,7 +70,9 @@ impl Env {
     fn user_token(&self, tenant: Uuid) -> (String, Uuid) {
         let user = Uuid::new_v4();
         let id = Uuid::new_v4().to_string();
-        self.server.tokens().insert(Token::for_user(&id, user, tenant));
+        self.server
+            .tokens()
+            .insert(Token::for_user(&id, user, tenant));
         (id, user)
     }
 
@@ -113,7 +115,12 @@ fn base(env: &Env) -> String {
 
 /// Publishes `event` and then a sentinel the session must receive, and
 /// returns every frame before the sentinel: proof that nothing else came.
-async fn frames_until_sentinel(env: &Env, client: &mut Client, sentinel_for: Uuid, events: &[Event]) -> Vec<Value> {
+async fn frames_until_sentinel(
+    env: &Env,
+    client: &mut Client,
+    sentinel_for: Uuid,
+    events: &[Event],
+) -> Vec<Value> {
     for event in events {
         env.publisher.publish(event).await;
     }
@@ -158,7 +165,8 @@ async fn a_valid_token_gets_init_with_the_requested_version() {
     }
     // The header works too, and any path is accepted.
     let other_path = base(&env).replace("/api/websocketd/", "/whatever");
-    let mut client = Client::connect_with(&other_path, "version=2", &[("X-Auth-Token", &token)]).await;
+    let mut client =
+        Client::connect_with(&other_path, "version=2", &[("X-Auth-Token", &token)]).await;
     assert_eq!(client.json().await["op"], json!("init"));
     env.shutdown().await;
 }
@@ -166,13 +174,18 @@ async fn a_valid_token_gets_init_with_the_requested_version() {
 #[tokio::test]
 async fn unknown_expired_or_unauthorised_tokens_close_4002() {
     let env = Env::embedded("auth_failed").await;
-    let no_scope = env.issue(Token::for_user("no-scope", Uuid::new_v4(), env.tenant).with_acl(["events.#"]));
+    let no_scope =
+        env.issue(Token::for_user("no-scope", Uuid::new_v4(), env.tenant).with_acl(["events.#"]));
     let mut expired = Token::for_user("expired", Uuid::new_v4(), env.tenant);
     expired.expires_at = std::time::SystemTime::now() - Duration::from_secs(1);
     let expired = env.issue(expired);
     for token in ["never-issued", no_scope.as_str(), expired.as_str()] {
         let mut client = Client::connect(&base(&env), &format!("token={token}&version=2")).await;
-        assert_eq!(client.closed().await, (4002, "authentication failed".to_owned()), "{token}");
+        assert_eq!(
+            client.closed().await,
+            (4002, "authentication failed".to_owned()),
+            "{token}"
+        );
     }
     env.shutdown().await;
 }
@@ -183,7 +196,8 @@ async fn unsupported_versions_close_4004_and_non_integers_1011() {
     let (token, _) = env.user_token(env.tenant);
     let mut client = Client::connect(&base(&env), &format!("token={token}&version=3")).await;
     assert_eq!(client.closed().await, (4004, String::new()));
-    let mut client = Client::connect(&base(&env), &format!("token={token}&version=undefined")).await;
+    let mut client =
+        Client::connect(&base(&env), &format!("token={token}&version=undefined")).await;
     assert_eq!(client.closed().await, (1011, String::new()));
     env.shutdown().await;
 }
@@ -193,13 +207,21 @@ async fn unsupported_versions_close_4004_and_non_integers_1011() {
 #[tokio::test]
 async fn a_token_expiring_in_one_second_closes_4003() {
     let env = Env::embedded("expiry").await;
-    let token = env.issue(Token::for_user("short", Uuid::new_v4(), env.tenant).expiring_in(Duration::from_secs(1)));
+    let token = env.issue(
+        Token::for_user("short", Uuid::new_v4(), env.tenant).expiring_in(Duration::from_secs(1)),
+    );
     let started = Instant::now();
     let mut client = Client::connect(&base(&env), &format!("token={token}")).await;
     assert_eq!(client.json().await["op"], json!("init"));
-    assert_eq!(client.closed().await, (4003, "authentication expired".to_owned()));
+    assert_eq!(
+        client.closed().await,
+        (4003, "authentication expired".to_owned())
+    );
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
     env.shutdown().await;
 }
 
@@ -207,14 +229,19 @@ async fn a_token_expiring_in_one_second_closes_4003() {
 async fn renewing_a_two_second_token_postpones_the_4003() {
     let env = Env::embedded("renewal_timing").await;
     let user = Uuid::new_v4();
-    let first = env.issue(Token::for_user("first", user, env.tenant).expiring_in(Duration::from_secs(2)));
+    let first =
+        env.issue(Token::for_user("first", user, env.tenant).expiring_in(Duration::from_secs(2)));
     let started = Instant::now();
     let mut client = Client::connect(&base(&env), &format!("token={first}&version=2")).await;
     assert_eq!(client.json().await["op"], json!("init"));
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let second = env.issue(Token::for_user("second", user, env.tenant).expiring_in(Duration::from_secs(2)));
+    let second =
+        env.issue(Token::for_user("second", user, env.tenant).expiring_in(Duration::from_secs(2)));
     client.renew(&second, true).await;
-    assert_eq!(client.closed().await, (4003, "authentication expired".to_owned()));
+    assert_eq!(
+        client.closed().await,
+        (4003, "authentication expired".to_owned())
+    );
     let elapsed = started.elapsed();
     // As wazo-websocketd's test: more than expiration + 1 s in all.
     assert!(elapsed > Duration::from_secs(3), "closed after {elapsed:?}");
@@ -250,7 +277,10 @@ async fn renewing_with_an_invalid_token_closes_4002() {
     let (token, _) = env.user_token(env.tenant);
     let mut client = Client::started(&base(&env), &token, &[]).await;
     client.renew("invalid-token", false).await;
-    assert_eq!(client.closed().await, (4002, "authentication failed".to_owned()));
+    assert_eq!(
+        client.closed().await,
+        (4002, "authentication failed".to_owned())
+    );
     env.shutdown().await;
 }
 
@@ -276,7 +306,14 @@ async fn acl_and_name_decide_delivery() {
         &env,
         &mut client,
         user,
-        &[other_name, no_acl, lacking, not_text, granted.clone(), null_acl.clone()],
+        &[
+            other_name,
+            no_acl,
+            lacking,
+            not_text,
+            granted.clone(),
+            null_acl.clone(),
+        ],
     )
     .await;
     assert_eq!(
@@ -301,7 +338,10 @@ async fn v1_frames_are_the_body_verbatim_and_v2_frames_wrap_it() {
     let env = Env::embedded("frames").await;
     let (token, user) = env.user_token(env.tenant);
     let mut v1 = Client::connect(&base(&env), &format!("token={token}")).await;
-    assert_eq!(v1.text().await, r#"{"op": "init", "code": 0, "data": {"version": 1}}"#);
+    assert_eq!(
+        v1.text().await,
+        r#"{"op": "init", "code": 0, "data": {"version": 1}}"#
+    );
     v1.subscribe("call_created", true).await;
     v1.start().await;
     let mut v2 = Client::started(&base(&env), &token, &["call_created"]).await;
@@ -346,7 +386,9 @@ async fn events_before_start_are_dropped_not_buffered() {
     assert_eq!(client.json().await["op"], json!("init"));
     client.subscribe("call_created", true).await;
     client.subscribe("sentinel", true).await;
-    env.publisher.publish(&env.call_event("call_created", user)).await;
+    env.publisher
+        .publish(&env.call_event("call_created", user))
+        .await;
     // Let the early event reach the session before start.
     wait_for(|| env.server.sessions()[0].dropped.get("not_started") == Some(&1)).await;
     client.start().await;
@@ -363,18 +405,34 @@ async fn renewing_to_a_token_without_the_acl_stops_delivery_and_back_restores_it
     let bare = env.issue(Token::for_user("bare", user, env.tenant).with_acl(["websocketd"]));
     let mut client = Client::started(&base(&env), &full, &["call_created", "sentinel"]).await;
     let event = env.call_event("call_created", user);
-    assert_eq!(frames_until_sentinel(&env, &mut client, user, std::slice::from_ref(&event)).await.len(), 1);
+    assert_eq!(
+        frames_until_sentinel(&env, &mut client, user, std::slice::from_ref(&event))
+            .await
+            .len(),
+        1
+    );
     client.renew(&bare, true).await;
-    assert!(frames_until_sentinel(&env, &mut client, user, std::slice::from_ref(&event)).await.is_empty());
+    assert!(
+        frames_until_sentinel(&env, &mut client, user, std::slice::from_ref(&event))
+            .await
+            .is_empty()
+    );
     client.renew(&full, true).await;
-    assert_eq!(frames_until_sentinel(&env, &mut client, user, std::slice::from_ref(&event)).await.len(), 1);
+    assert_eq!(
+        frames_until_sentinel(&env, &mut client, user, std::slice::from_ref(&event))
+            .await
+            .len(),
+        1
+    );
     env.shutdown().await;
 }
 
 // 6. Users, tenants, privileged tokens, origin.
 
 async fn audience_case(bus: Bus, test: &str) {
-    let Some(env) = Env::start(bus, test, |_| {}).await else { return };
+    let Some(env) = Env::start(bus, test, |_| {}).await else {
+        return;
+    };
     let other_tenant = Uuid::new_v4();
     let (alice, alice_uuid) = env.user_token(env.tenant);
     let (_bob, bob_uuid) = env.user_token(env.tenant);
@@ -436,7 +494,13 @@ async fn audience_case(bus: Bus, test: &str) {
             data(&master_tenant_event),
         ],
     ];
-    for ((client, expected), who) in clients.iter_mut().zip(expected).zip(["user", "admin", "external_api", "internal", "master"]) {
+    for ((client, expected), who) in clients.iter_mut().zip(expected).zip([
+        "user",
+        "admin",
+        "external_api",
+        "internal",
+        "master",
+    ]) {
         let mut seen = Vec::new();
         loop {
             let frame = client.json().await;
@@ -479,20 +543,42 @@ async fn the_session_queue_and_bindings_are_websocketds() {
     let queue = broker
         .queues()
         .into_iter()
-        .find(|queue| queue.name.starts_with(&format!("wazo-websocketd.user-{user}.")))
+        .find(|queue| {
+            queue
+                .name
+                .starts_with(&format!("wazo-websocketd.user-{user}."))
+        })
         .expect("the session queue");
     let suffix = queue.name.rsplit('.').next().unwrap();
-    assert!(suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_hexdigit()), "{}", queue.name);
+    assert!(
+        suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_hexdigit()),
+        "{}",
+        queue.name
+    );
     let tenant_exchange = format!("wazo-websocketd.tenant-{}", env.tenant);
-    assert!(broker.exchanges().iter().any(|exchange| exchange.name == tenant_exchange));
-    assert!(broker.exchanges().iter().any(|exchange| exchange.name == "wazo-headers"));
+    assert!(
+        broker
+            .exchanges()
+            .iter()
+            .any(|exchange| exchange.name == tenant_exchange)
+    );
+    assert!(
+        broker
+            .exchanges()
+            .iter()
+            .any(|exchange| exchange.name == "wazo-headers")
+    );
     let bindings: Vec<_> = broker
         .bindings()
         .into_iter()
         .filter(|binding| binding.destination == queue.name)
         .collect();
     assert_eq!(bindings.len(), 2, "{bindings:?}");
-    assert!(bindings.iter().all(|binding| binding.source == tenant_exchange));
+    assert!(
+        bindings
+            .iter()
+            .all(|binding| binding.source == tenant_exchange)
+    );
     env.shutdown().await;
 }
 
@@ -519,8 +605,13 @@ async fn a_v2_ping_gets_a_pong_with_its_payload() {
     let env = Env::embedded("ping").await;
     let (token, _) = env.user_token(env.tenant);
     let mut client = Client::started(&base(&env), &token, &[]).await;
-    client.send(r#"{"op": "ping", "data": {"payload": "pong"}}"#).await;
-    assert_eq!(client.text().await, r#"{"op": "pong", "code": 0, "data": {"payload": "pong"}}"#);
+    client
+        .send(r#"{"op": "ping", "data": {"payload": "pong"}}"#)
+        .await;
+    assert_eq!(
+        client.text().await,
+        r#"{"op": "pong", "code": 0, "data": {"payload": "pong"}}"#
+    );
     env.shutdown().await;
 }
 
@@ -553,14 +644,18 @@ async fn messages_over_one_mebibyte_close_1009() {
     let mut client = Client::started(&base(&env), &token, &[]).await;
     let payload = "x".repeat(1 << 20);
     client
-        .send(&format!(r#"{{"op": "ping", "data": {{"payload": "{payload}"}}}}"#))
+        .send(&format!(
+            r#"{{"op": "ping", "data": {{"payload": "{payload}"}}}}"#
+        ))
         .await;
     assert_eq!(client.closed().await.0, 1009);
     // Just under the limit is fine.
     let mut client = Client::started(&base(&env), &token, &[]).await;
     let payload = "x".repeat((1 << 20) - 100);
     client
-        .send(&format!(r#"{{"op": "ping", "data": {{"payload": "{payload}"}}}}"#))
+        .send(&format!(
+            r#"{{"op": "ping", "data": {{"payload": "{payload}"}}}}"#
+        ))
         .await;
     assert!(client.text().await.starts_with(r#"{"op": "pong""#));
     env.shutdown().await;
@@ -572,7 +667,9 @@ async fn wss_with_the_generated_certificate() {
     let cert = dir.path().join("websocketd.pem");
     let cert_out = cert.clone();
     let env = Env::start(Bus::Embedded, "tls", move |options| {
-        options.tls = Some(Tls { cert_out: Some(cert_out) });
+        options.tls = Some(Tls {
+            cert_out: Some(cert_out),
+        });
     })
     .await
     .unwrap();
@@ -580,11 +677,14 @@ async fn wss_with_the_generated_certificate() {
     let pem = std::fs::read_to_string(&cert).unwrap();
     assert_eq!(Some(pem.as_str()), env.server.certificate_pem());
     let (token, user) = env.user_token(env.tenant);
-    let mut client = Client::connect_tls(&env.server.url(), &format!("token={token}&version=2"), &pem).await;
+    let mut client =
+        Client::connect_tls(&env.server.url(), &format!("token={token}&version=2"), &pem).await;
     assert_eq!(client.json().await["op"], json!("init"));
     client.subscribe("call_created", true).await;
     client.start().await;
-    env.publisher.publish(&env.call_event("call_created", user)).await;
+    env.publisher
+        .publish(&env.call_event("call_created", user))
+        .await;
     assert_eq!(client.json().await["op"], json!("event"));
     env.shutdown().await;
 }
@@ -612,16 +712,33 @@ async fn losing_the_bus_closes_1011_and_new_sessions_work_once_it_is_back() {
     let env = Env::embedded("bus_loss").await;
     let (token, user) = env.user_token(env.tenant);
     let mut client = Client::started(&base(&env), &token, &["call_created"]).await;
-    let Env { broker, server, origin, tenant, .. } = env;
+    let Env {
+        broker,
+        server,
+        origin,
+        tenant,
+        ..
+    } = env;
     let broker = broker.unwrap();
     let addr = broker.addr();
     broker.shutdown().await;
-    assert_eq!(client.closed().await, (1011, "bus connection lost".to_owned()));
+    assert_eq!(
+        client.closed().await,
+        (1011, "bus connection lost".to_owned())
+    );
     // While it is down, new sessions are refused the same way.
     let mut refused = Client::connect(&server.url(), &format!("token={token}&version=2")).await;
-    assert_eq!(refused.closed().await, (1011, "bus connection error".to_owned()));
+    assert_eq!(
+        refused.closed().await,
+        (1011, "bus connection error".to_owned())
+    );
 
-    let broker = EmbeddedBroker::start(Config { bind: addr, ..Config::default() }).await.unwrap();
+    let broker = EmbeddedBroker::start(Config {
+        bind: addr,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     wait_for(|| server.bus_is_up()).await;
     let url: AmqpUrl = broker.url().parse().unwrap();
     let publisher = Publisher::open(&url).await;
@@ -637,7 +754,10 @@ async fn losing_the_bus_closes_1011_and_new_sessions_work_once_it_is_back() {
         body: None,
     };
     publisher.publish(&event).await;
-    assert_eq!(client.json().await["data"]["data"], json!({"after": "recovery"}));
+    assert_eq!(
+        client.json().await["data"]["data"],
+        json!({"after": "recovery"})
+    );
     server.shutdown().await;
     broker.shutdown().await;
 }
@@ -668,10 +788,14 @@ async fn undecodable_bodies_and_nameless_events_are_dropped() {
 
 #[tokio::test]
 async fn recorded_deliveries_hold_the_frames_sent() {
-    let env = Env::start(Bus::Embedded, "record", |options| options.record = true).await.unwrap();
+    let env = Env::start(Bus::Embedded, "record", |options| options.record = true)
+        .await
+        .unwrap();
     let (token, user) = env.user_token(env.tenant);
     let mut client = Client::started(&base(&env), &token, &["call_created"]).await;
-    env.publisher.publish(&env.call_event("call_created", user)).await;
+    env.publisher
+        .publish(&env.call_event("call_created", user))
+        .await;
     let frame = client.text().await;
     let deliveries = env.server.deliveries();
     assert_eq!(deliveries.len(), 1);
@@ -685,8 +809,10 @@ async fn recorded_deliveries_hold_the_frames_sent() {
 async fn wait_for(condition: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !condition() {
-        assert!(Instant::now() < deadline, "the condition did not hold within 15 s");
+        assert!(
+            Instant::now() < deadline,
+            "the condition did not hold within 15 s"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
-

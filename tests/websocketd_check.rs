@@ -10,7 +10,9 @@ fn python_websockets() -> bool {
         .status()
         .is_ok_and(|status| status.success());
     if !found {
-        eprintln!("SKIPPED: the Python `websockets` package is not installed (pip install websockets)");
+        eprintln!(
+            "SKIPPED: the Python `websockets` package is not installed (pip install websockets)"
+        );
     }
     found
 }
@@ -33,8 +35,16 @@ fn check_gives_a_websocket_consumer_its_url_and_token_and_snapshots_it() {
     let snapshot = snapshot.to_str().unwrap();
     // call_lifecycle, plus a token of alice's that grants nothing but the WebSocket.
     let scenario = dir.path().join("call_lifecycle_tokens.toml");
-    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/call_lifecycle.toml")).unwrap();
-    std::fs::write(&scenario, format!("{shipped}\n[tokens.narrow]\nuser = \"alice\"\nacl = [\"websocketd\"]\n")).unwrap();
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/call_lifecycle.toml"
+    ))
+    .unwrap();
+    std::fs::write(
+        &scenario,
+        format!("{shipped}\n[tokens.narrow]\nuser = \"alice\"\nacl = [\"websocketd\"]\n"),
+    )
+    .unwrap();
     let scenario = scenario.to_str().unwrap();
     let check = |extra: &[&str]| {
         let mut args = vec![
@@ -60,13 +70,19 @@ fn check_gives_a_websocket_consumer_its_url_and_token_and_snapshots_it() {
     assert!(stderr.contains("websocket: session 1 user"), "{stderr}");
     // The same run again matches, also as alice by name; with the narrow token it does not.
     let again = check(&["--as", "alice"]);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stdout));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
     let other = check(&["--as", "narrow"]);
     let stdout = String::from_utf8_lossy(&other.stdout);
     assert_eq!(other.status.code(), Some(1), "{stdout}");
     let unknown = check(&["--as", "nobody"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--as nobody: no such user or token"));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("--as nobody: no such user or token")
+    );
 }
 
 #[test]
@@ -74,7 +90,10 @@ fn websocket_needs_the_wazo_profile() {
     let output = switchboard(&["run", "scenarios/call_lifecycle.toml", "--websocket"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--websocket needs --profile wazo"), "{stderr}");
+    assert!(
+        stderr.contains("--websocket needs --profile wazo"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -97,5 +116,9 @@ fn run_serves_the_websocket_and_reports_its_sessions() {
     assert!(stderr.contains("websocket: ws://127.0.0.1:"), "{stderr}");
     assert!(stderr.contains("websocket: token "), "{stderr}");
     let websocket = record.with_extension("jsonl.websocket.jsonl");
-    assert_eq!(std::fs::read_to_string(websocket).unwrap(), "", "no session, no delivery");
+    assert_eq!(
+        std::fs::read_to_string(websocket).unwrap(),
+        "",
+        "no session, no delivery"
+    );
 }

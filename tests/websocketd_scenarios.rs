@@ -44,11 +44,18 @@ async fn what_the_first_user_sees(#[files("scenarios/*.toml")] path: PathBuf) {
     )
     .await
     .unwrap();
-    let server = websocketd::start(Options::for_scenario(harness.url().clone(), &rendered.directory, &tokens))
-        .await
-        .unwrap();
+    let server = websocketd::start(Options::for_scenario(
+        harness.url().clone(),
+        &rendered.directory,
+        &tokens,
+    ))
+    .await
+    .unwrap();
     // The first user's default token (users come first, by handle).
-    let watcher = tokens.first().filter(|named| rendered.directory.users.contains_key(&named.name)).cloned();
+    let watcher = tokens
+        .first()
+        .filter(|named| rendered.directory.users.contains_key(&named.name))
+        .cloned();
     let mut client = match &watcher {
         Some(named) => Some(Client::started(&server.url(), &named.token.id, &["*"]).await),
         None => None,
@@ -62,7 +69,9 @@ async fn what_the_first_user_sees(#[files("scenarios/*.toml")] path: PathBuf) {
     let mut bodies: Vec<Value> = Vec::new();
     if let Some(client) = &mut client {
         while let Some(seen) = client.next_within(Duration::from_millis(500)).await {
-            let Seen::Text(text) = seen else { panic!("{name}: {seen:?}") };
+            let Seen::Text(text) = seen else {
+                panic!("{name}: {seen:?}")
+            };
             let frame: Value = serde_json::from_str(&text).unwrap();
             assert_eq!(frame["op"], json!("event"), "{name}");
             assert_eq!(frame["code"], json!(0), "{name}");
@@ -73,10 +82,15 @@ async fn what_the_first_user_sees(#[files("scenarios/*.toml")] path: PathBuf) {
     harness.shutdown().await.unwrap();
 
     // Consistent with AMQP: the same bodies, in the recording's order…
-    let amqp: Vec<&Value> = recorded.iter().filter_map(|delivery| delivery.json()).collect();
+    let amqp: Vec<&Value> = recorded
+        .iter()
+        .filter_map(|delivery| delivery.json())
+        .collect();
     let mut position = 0;
     for body in &bodies {
-        let found = amqp[position..].iter().position(|candidate| *candidate == body);
+        let found = amqp[position..]
+            .iter()
+            .position(|candidate| *candidate == body);
         let Some(offset) = found else {
             panic!("{name}: a WebSocket body is not in the AMQP recording (in order): {body}");
         };
@@ -85,7 +99,11 @@ async fn what_the_first_user_sees(#[files("scenarios/*.toml")] path: PathBuf) {
     // …and every event addressed to the user by name, with a granted ACL, is there.
     if let Some(named) = &watcher {
         let user = named.token.user_uuid.to_string();
-        let access = AccessCheck::new(&user, &named.token.session_uuid.to_string(), &named.token.acl);
+        let access = AccessCheck::new(
+            &user,
+            &named.token.session_uuid.to_string(),
+            &named.token.acl,
+        );
         let flag = format!("user_uuid:{user}");
         let expected = recorded
             .iter()
@@ -99,7 +117,10 @@ async fn what_the_first_user_sees(#[files("scenarios/*.toml")] path: PathBuf) {
                     }
             })
             .count();
-        let mine = bodies.iter().filter(|body| body.get(&flag) == Some(&json!(true))).count();
+        let mine = bodies
+            .iter()
+            .filter(|body| body.get(&flag) == Some(&json!(true)))
+            .count();
         assert_eq!(mine, expected, "{name}: events addressed to {}", named.name);
     }
 

@@ -30,6 +30,7 @@
 
 use std::time::Duration;
 
+use crate::catalog::wazo::Profile;
 use crate::dialect::wazo::{self, RenderError, Rendered};
 use crate::provision::{
     self, AmqpUrl, BrokerSpec, DEFAULT_CONNECT_TIMEOUT, ProvisionError, Provisioned,
@@ -41,7 +42,6 @@ use crate::sink::{
     AmqpPublisher, Outgoing, PublishError, PublishReport, PublisherOptions, WAZO_EXCHANGE,
     WAZO_HEADERS_EXCHANGE,
 };
-use crate::catalog::wazo::Profile;
 
 /// How to set the harness up; the defaults are Wazo's.
 #[derive(Debug, Clone)]
@@ -199,18 +199,19 @@ pub fn render_scenario(
     options: &PlayOptions,
 ) -> Result<RenderedScenario, PlayError> {
     let timeline = sim::simulate(scenario, &options.sim_options())?;
-    let messages = wazo::render_checked(&timeline, options.profile).map_err(|cause| PlayError::Render {
-        location: scenario
-            .steps
-            .get(cause.step())
-            .map(|step| step.location.clone())
-            .unwrap_or_else(|| Location {
-                file: scenario.name.clone(),
-                line: 0,
-                column: 0,
-            }),
-        cause: Box::new(cause),
-    })?;
+    let messages =
+        wazo::render_checked(&timeline, options.profile).map_err(|cause| PlayError::Render {
+            location: scenario
+                .steps
+                .get(cause.step())
+                .map(|step| step.location.clone())
+                .unwrap_or_else(|| Location {
+                    file: scenario.name.clone(),
+                    line: 0,
+                    column: 0,
+                }),
+            cause: Box::new(cause),
+        })?;
     Ok(RenderedScenario {
         scenario: timeline.scenario,
         seed: timeline.seed,

@@ -52,12 +52,15 @@ impl Client {
         let tcp = TcpStream::connect(addr).await.unwrap();
         let mut request = url.as_str().into_client_request().unwrap();
         for (name, value) in headers {
-            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            let name =
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .unwrap();
             request.headers_mut().insert(name, value.parse().unwrap());
         }
-        let (ws, _response) = tokio_tungstenite::client_async(request, Box::new(tcp) as Box<dyn Stream>)
-            .await
-            .unwrap();
+        let (ws, _response) =
+            tokio_tungstenite::client_async(request, Box::new(tcp) as Box<dyn Stream>)
+                .await
+                .unwrap();
         Self { ws }
     }
 
@@ -67,7 +70,9 @@ impl Client {
         let url = format!("{base}?{query}");
         let parsed = url::Url::parse(&url).unwrap();
         let mut roots = rustls::RootCertStore::empty();
-        for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(certificate_pem.as_bytes()) {
+        for certificate in
+            rustls::pki_types::CertificateDer::pem_slice_iter(certificate_pem.as_bytes())
+        {
             roots.add(certificate.unwrap()).unwrap();
         }
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -83,9 +88,10 @@ impl Client {
             .unwrap();
         let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
         let tls = connector.connect(name, tcp).await.unwrap();
-        let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), Box::new(tls) as Box<dyn Stream>)
-            .await
-            .unwrap();
+        let (ws, _response) =
+            tokio_tungstenite::client_async(url.as_str(), Box::new(tls) as Box<dyn Stream>)
+                .await
+                .unwrap();
         Self { ws }
     }
 
@@ -93,7 +99,9 @@ impl Client {
     pub async fn next_within(&mut self, within: Duration) -> Option<Seen> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()?;
+            let next = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
             return Some(match next {
                 Some(Ok(Message::Text(text))) => Seen::Text(text.as_str().to_owned()),
                 Some(Ok(Message::Close(Some(frame)))) => {
@@ -153,25 +161,38 @@ impl Client {
 
     /// `subscribe` to `name`; waits for the reply when one is expected.
     pub async fn subscribe(&mut self, name: &str, expect_reply: bool) {
-        self.send(&format!(r#"{{"op": "subscribe", "data": {{"event_name": "{name}"}}}}"#))
-            .await;
+        self.send(&format!(
+            r#"{{"op": "subscribe", "data": {{"event_name": "{name}"}}}}"#
+        ))
+        .await;
         if expect_reply {
-            assert_eq!(self.text().await, r#"{"op": "subscribe", "code": 0, "data": null}"#);
+            assert_eq!(
+                self.text().await,
+                r#"{"op": "subscribe", "code": 0, "data": null}"#
+            );
         }
     }
 
     /// `start`, and its reply.
     pub async fn start(&mut self) {
         self.send(r#"{"op": "start"}"#).await;
-        assert_eq!(self.text().await, r#"{"op": "start", "code": 0, "data": null}"#);
+        assert_eq!(
+            self.text().await,
+            r#"{"op": "start", "code": 0, "data": null}"#
+        );
     }
 
     /// `token` renewal; waits for the reply when one is expected.
     pub async fn renew(&mut self, token: &str, expect_reply: bool) {
-        self.send(&format!(r#"{{"op": "token", "data": {{"token": "{token}"}}}}"#))
-            .await;
+        self.send(&format!(
+            r#"{{"op": "token", "data": {{"token": "{token}"}}}}"#
+        ))
+        .await;
         if expect_reply {
-            assert_eq!(self.text().await, r#"{"op": "token", "code": 0, "data": null}"#);
+            assert_eq!(
+                self.text().await,
+                r#"{"op": "token", "code": 0, "data": null}"#
+            );
         }
     }
 

@@ -29,9 +29,15 @@ impl Publisher {
     pub async fn publish(&self, event: &Event) {
         let (headers, body) = event.wire();
         let mut properties = BasicProperties::default();
-        properties.with_headers(headers).with_content_type("application/json");
+        properties
+            .with_headers(headers)
+            .with_content_type("application/json");
         self.channel
-            .basic_publish(properties, body, BasicPublishArguments::new("wazo-headers", ""))
+            .basic_publish(
+                properties,
+                body,
+                BasicPublishArguments::new("wazo-headers", ""),
+            )
             .await
             .unwrap();
     }
@@ -67,7 +73,10 @@ impl Event {
             body.insert("name".into(), json!(name));
         }
         body.insert("origin_uuid".into(), json!(self.origin.to_string()));
-        body.insert("timestamp".into(), json!("2026-12-03T13:00:00.000000+00:00"));
+        body.insert(
+            "timestamp".into(),
+            json!("2026-12-03T13:00:00.000000+00:00"),
+        );
         match &self.acl {
             Acl::Absent => {}
             Acl::Null => {
@@ -125,7 +134,10 @@ impl Event {
         if self.all_users {
             put("user_uuid:*", FieldValue::t(true));
         }
-        let body = self.body.clone().unwrap_or_else(|| self.body_text().into_bytes());
+        let body = self
+            .body
+            .clone()
+            .unwrap_or_else(|| self.body_text().into_bytes());
         (headers, body)
     }
 }

@@ -10,14 +10,14 @@ use serde_json::Value;
 
 use super::format::OutputFormat;
 use super::profile_args::ProfileArg;
-use crate::catalog::wazo::current::Audience;
-use crate::catalog::wazo::differences::{self, Difference};
-use crate::catalog::wazo::{Profile, Wording};
-use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 use crate::catalog::fields::{FieldDoc, fields};
 use crate::catalog::phonecom::{self, DataTypeEntry};
+use crate::catalog::wazo::current::Audience;
+use crate::catalog::wazo::differences::{self, Difference};
 use crate::catalog::wazo::{self, EventEntry, Lookup};
+use crate::catalog::wazo::{Profile, Wording};
 use crate::catalog::{Erratum, errata};
+use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 const LIST_HELP: &str = "Which wording: documented (the message bus document) or wazo (current Wazo 26.08, wazo-bus 4c47e71c: its names, routing keys and ACLs)";
 
@@ -216,9 +216,8 @@ struct CurrentShown {
 fn current_shown(entry: &EventEntry) -> Option<CurrentShown> {
     let wording = Wording::of(entry.spec, Profile::Wazo)?;
     let row = wording.current?;
-    let mut headers = vec![
-        "name, origin_uuid, timestamp, required_access, required_acl".to_owned(),
-    ];
+    let mut headers =
+        vec!["name, origin_uuid, timestamp, required_access, required_acl".to_owned()];
     match row.audience {
         Audience::Service => {}
         Audience::Tenant => headers.push("tenant_uuid, user_uuid:* = true".to_owned()),
@@ -227,17 +226,22 @@ fn current_shown(entry: &EventEntry) -> Option<CurrentShown> {
             headers.push("tenant_uuid, user_uuid:<uuid> = true for each user".to_owned());
         }
     }
-    headers.extend(
-        row.attributes
-            .iter()
-            .map(|attribute| format!("{} ({:?}) from {}", attribute.header, attribute.kind, attribute.value)),
-    );
+    headers.extend(row.attributes.iter().map(|attribute| {
+        format!(
+            "{} ({:?}) from {}",
+            attribute.header, attribute.kind, attribute.value
+        )
+    }));
     Some(CurrentShown {
         name: wording.name,
         routing_key: wording.routing_key.as_str(),
         required_acl: row.required_acl.as_str(),
         audience: row.audience,
-        exchange: if wording.on_topic { WAZO_EXCHANGE } else { WAZO_HEADERS_EXCHANGE },
+        exchange: if wording.on_topic {
+            WAZO_EXCHANGE
+        } else {
+            WAZO_HEADERS_EXCHANGE
+        },
         headers,
         source: row.source,
     })

@@ -14,15 +14,15 @@ use anyhow::Context;
 use regex::Regex;
 use switchboard_broker::{BrokerHandle, Config, EmbeddedBroker};
 
+use super::profile_args::{PUBLISH_HELP, ProfileArg};
+use super::websocket_side::WebsocketSide;
 use crate::harness::{Harness, HarnessOptions, PlayOptions, RenderedScenario};
 use crate::provision::{self, BrokerSpec, Provisioned};
 use crate::record::ExternalConsumer;
 use crate::record::snapshot::{Comparison, Snapshot, describe_difference};
 use crate::scenario::Scenario;
 use crate::sim::VirtualClock;
-use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
-use super::websocket_side::WebsocketSide;
 
 /// Run a consumer against a scenario and compare what it prints with a snapshot.
 ///
@@ -228,7 +228,10 @@ async fn play_to_consumer(
             ExternalConsumer::spawn_with_env(
                 &args.consumer,
                 harness.url(),
-                &[("SWITCHBOARD_WS_URL", &url), ("SWITCHBOARD_WS_TOKEN", token)],
+                &[
+                    ("SWITCHBOARD_WS_URL", &url),
+                    ("SWITCHBOARD_WS_TOKEN", token),
+                ],
             )?
         }
     };

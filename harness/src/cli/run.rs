@@ -118,7 +118,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             run_wazo(&args, &scenario, &options).await
         }
         Dialect::Phonecom if args.websocket.is_some() => {
-            anyhow::bail!("--websocket is the Wazo WebSocket: it needs --dialect wazo --profile wazo")
+            anyhow::bail!(
+                "--websocket is the Wazo WebSocket: it needs --dialect wazo --profile wazo"
+            )
         }
         Dialect::Phonecom => {
             super::run_phonecom::run(

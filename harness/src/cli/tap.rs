@@ -8,15 +8,15 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::json;
 
-use super::profile_args::CheckProfileArg;
-use crate::catalog::wazo::Profile;
-use crate::sink::WAZO_HEADERS_EXCHANGE;
 use super::bus_args::BusArgs;
 use super::format::OutputFormat;
+use super::profile_args::CheckProfileArg;
+use crate::catalog::wazo::Profile;
 use crate::dialect::wazo::summary::{Names, summarize};
 use crate::provision::{self, BrokerSpec};
 use crate::record::jsonl::JsonlWriter;
 use crate::record::{Delivery, Recorder, RecorderOptions};
+use crate::sink::WAZO_HEADERS_EXCHANGE;
 
 /// Record live traffic from a bus and print each delivery as it arrives.
 ///

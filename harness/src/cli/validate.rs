@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::profile_args::{CHECK_HELP, CheckProfileArg};
 use super::format::OutputFormat;
+use super::profile_args::{CHECK_HELP, CheckProfileArg};
 use super::{EXIT_ERROR, EXIT_FINDINGS};
 use crate::contract::{self, DialectChoice, Report, Violation};
 

@@ -44,7 +44,11 @@ impl WebsocketSide {
         let server = websocketd::start(options)
             .await
             .context("cannot start the Wazo WebSocket")?;
-        eprintln!("websocket: {} (origin {})", server.url(), rendered.directory.platform.uuid);
+        eprintln!(
+            "websocket: {} (origin {})",
+            server.url(),
+            rendered.directory.platform.uuid
+        );
         for named in &tokens {
             eprintln!(
                 "websocket: token {} for {}: user {} tenant {}",
@@ -69,10 +73,19 @@ impl WebsocketSide {
         match (found, name) {
             (Some(named), _) => Ok(&named.token.id),
             (None, Some(name)) => {
-                let known: Vec<&str> = self.tokens.iter().map(|named| named.name.as_str()).collect();
-                anyhow::bail!("--as {name}: no such user or token; known: {}", known.join(", "))
+                let known: Vec<&str> = self
+                    .tokens
+                    .iter()
+                    .map(|named| named.name.as_str())
+                    .collect();
+                anyhow::bail!(
+                    "--as {name}: no such user or token; known: {}",
+                    known.join(", ")
+                )
             }
-            (None, None) => anyhow::bail!("the scenario has no user, so there is no token to give the consumer"),
+            (None, None) => {
+                anyhow::bail!("the scenario has no user, so there is no token to give the consumer")
+            }
         }
     }
 

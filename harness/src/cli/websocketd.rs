@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
-use clap::Args as ClapArgs;
 use crate::provision::AmqpUrl;
 use crate::websocketd::{
     self, DEFAULT_MASTER_TENANT, DEFAULT_ORIGIN_UUID, DEFAULT_TENANT, ExpiryStrategy, Options, Tls,
     Token, parse_token_spec,
 };
+use anyhow::Context;
+use clap::Args as ClapArgs;
 use uuid::Uuid;
 
 use super::broker::CtrlC;
@@ -85,8 +85,8 @@ fn parse_expiry(text: &str) -> Result<ExpiryStrategy, String> {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut tokens = Vec::new();
     for spec in &args.tokens {
-        let token = parse_token_spec(spec, DEFAULT_TENANT)
-            .with_context(|| format!("--token {spec}"))?;
+        let token =
+            parse_token_spec(spec, DEFAULT_TENANT).with_context(|| format!("--token {spec}"))?;
         tokens.push(token);
     }
     let mut options = Options::new(args.broker.clone());

@@ -33,8 +33,8 @@ mod wazo;
 
 pub use input::{InputError, InputMessage, parse_messages};
 pub use phonecom::check_phonecom;
-pub use violation::{Dialect, Report, Violation};
 pub use profile_schema::body_schema;
+pub use violation::{Dialect, Report, Violation};
 pub use wazo::{ProfileChoice, check_wazo, check_wazo_as, check_wazo_auto, check_wazo_with};
 
 /// Which document to check messages against.

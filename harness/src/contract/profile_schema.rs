@@ -62,7 +62,9 @@ fn wazo_body(mut data: Value, wording: &Wording) -> Value {
         "required_acl",
         "data",
     ];
-    let addressed = wording.audience.is_some_and(|audience| audience != Audience::Service);
+    let addressed = wording
+        .audience
+        .is_some_and(|audience| audience != Audience::Service);
     if addressed {
         properties.insert(
             "tenant_uuid".into(),

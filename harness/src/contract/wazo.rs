@@ -109,10 +109,9 @@ fn departures(best: &Report, other: &Report) -> Vec<String> {
                 "name {event}, {} says {name}",
                 other_profile.authority()
             )),
-            None if profile == Profile::Wazo => said.push(format!(
-                "{event} is not in {}",
-                other_profile.authority()
-            )),
+            None if profile == Profile::Wazo => {
+                said.push(format!("{event} is not in {}", other_profile.authority()))
+            }
             _ => {}
         }
     }
@@ -477,7 +476,13 @@ fn schema_for(entry: &EventEntry, wording: &Wording) -> &'static CompiledSchema 
 
 fn compile(entry: &EventEntry, wording: &Wording) -> CompiledSchema {
     let schema = schemars::Schema::try_from(profile_schema::body_schema(entry, wording))
-        .unwrap_or_else(|_| panic!("the {} schema of `{}` is not an object", wording.profile, entry.name()));
+        .unwrap_or_else(|_| {
+            panic!(
+                "the {} schema of `{}` is not an object",
+                wording.profile,
+                entry.name()
+            )
+        });
     CompiledSchema::compile(&schema).unwrap_or_else(|error| {
         panic!(
             "the derived {} schema of `{}` does not compile: {error}",

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::arrival::{Rate, Speed};
 use super::consumer::AckMode;
-use crate::provision::{AmqpUrl, DEFAULT_CONNECT_TIMEOUT};
 use crate::catalog::wazo::Profile;
+use crate::provision::{AmqpUrl, DEFAULT_CONNECT_TIMEOUT};
 use crate::sink::{Topology, WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// The consumers a run starts alongside its publishers.

@@ -22,10 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amqprs::callbacks::ChannelCallback;
 use amqprs::channel::{BasicPublishArguments, Channel, ConfirmSelectArguments};
-use amqprs::{
-    Ack, BasicProperties, Cancel, CloseChannel, FieldName, FieldValue,
-    Nack, Return,
-};
+use amqprs::{Ack, BasicProperties, Cancel, CloseChannel, FieldName, FieldValue, Nack, Return};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;

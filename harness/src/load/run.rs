@@ -21,7 +21,6 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
-use crate::catalog::wazo::Profile;
 use super::arrival::{ArrivalSchedule, RateError};
 use super::consumer::{self, consumer_task};
 use super::ledger::{Ledger, NotSent};
@@ -32,6 +31,7 @@ use super::publisher::{Outbound, channel_task};
 use super::report::{LoadReport, Sample, ScenarioCount};
 use super::source::{InstanceSource, SourceError};
 use super::topic;
+use crate::catalog::wazo::Profile;
 use crate::provision::ConnectError;
 
 /// Instances rendered per scheduler turn before due messages are handed out.

@@ -22,10 +22,10 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tokio_util::task::TaskTracker;
 
 use super::delivery::{Body, Delivery, Properties};
-use crate::provision::close_reason::CloseReason;
-use crate::provision::{AmqpUrl, ConnectError, DEFAULT_CONNECT_TIMEOUT, connect};
 use crate::catalog::wazo::Profile;
 use crate::load::topic;
+use crate::provision::close_reason::CloseReason;
+use crate::provision::{AmqpUrl, ConnectError, DEFAULT_CONNECT_TIMEOUT, connect};
 use crate::sink::{Topology, WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// What the recorder listens to.
@@ -144,7 +144,11 @@ impl Recorder {
             .register_callback(close_reason.clone())
             .await
             .map_err(setup("watch the channel".into()))?;
-        let topology = Topology::named(options.profile, &options.exchange, &options.headers_exchange);
+        let topology = Topology::named(
+            options.profile,
+            &options.exchange,
+            &options.headers_exchange,
+        );
         if let Err(failure) = topology.declare(&channel).await {
             return Err(setup(format!("declare {}", failure.what))(failure.cause));
         }

@@ -15,8 +15,8 @@ use super::action::{
 use super::location::{Diagnostic, SourceFile};
 use super::parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
 use super::raw::{RawScenario, RawStep};
-use super::tokens::{PURPOSES, TokenSpec};
 use super::timing::{At, parse_duration};
+use super::tokens::{PURPOSES, TokenSpec};
 use super::{Scenario, Step};
 
 /// The seed used when a scenario gives none.
@@ -206,9 +206,12 @@ fn build_tokens(
         }
         if let Some(id) = &token.id {
             if id.is_empty() {
-                diagnostics.push(source.diagnostic(span.clone(), format!("token \"{name}\" has an empty id")));
+                diagnostics.push(
+                    source.diagnostic(span.clone(), format!("token \"{name}\" has an empty id")),
+                );
             } else if let Some(other) = ids.insert(id, name) {
-                let message = format!("tokens \"{other}\" and \"{name}\" have the same id \"{id}\"");
+                let message =
+                    format!("tokens \"{other}\" and \"{name}\" have the same id \"{id}\"");
                 diagnostics.push(source.diagnostic(span.clone(), message));
             }
         }
@@ -219,7 +222,10 @@ fn build_tokens(
             acl: token.acl.clone(),
             session: token.session,
             expires,
-            purpose: token.purpose.as_ref().map(|purpose| purpose.get_ref().clone()),
+            purpose: token
+                .purpose
+                .as_ref()
+                .map(|purpose| purpose.get_ref().clone()),
             admin: token.admin,
         };
         tokens.insert(name.clone(), spec);

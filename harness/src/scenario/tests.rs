@@ -220,12 +220,27 @@ id = "api-token"
 }
 
 #[rstest]
-#[case("[tokens.t]\nuser = \"dave\"\n", "x.toml:9:8: unknown user \"dave\"; users are: alice, carol")]
-#[case("[tokens.t]\ntenant = \"acme\"\n", "x.toml:9:10: unknown tenant \"acme\"; the scenario declares no tenants")]
-#[case("[tokens.t]\nexpires = \"soon\"\n", "x.toml:9:11: bad duration \"soon\"")]
-#[case("[tokens.t]\npurpose = \"root\"\n", "x.toml:9:11: unknown token purpose \"root\"; purposes are: user, internal, external_api")]
+#[case(
+    "[tokens.t]\nuser = \"dave\"\n",
+    "x.toml:9:8: unknown user \"dave\"; users are: alice, carol"
+)]
+#[case(
+    "[tokens.t]\ntenant = \"acme\"\n",
+    "x.toml:9:10: unknown tenant \"acme\"; the scenario declares no tenants"
+)]
+#[case(
+    "[tokens.t]\nexpires = \"soon\"\n",
+    "x.toml:9:11: bad duration \"soon\""
+)]
+#[case(
+    "[tokens.t]\npurpose = \"root\"\n",
+    "x.toml:9:11: unknown token purpose \"root\"; purposes are: user, internal, external_api"
+)]
 #[case("[tokens.t]\nscope = \"x\"\n", "x.toml:9:1: unknown field `scope`")]
-#[case("[tokens.a]\nid = \"same\"\n[tokens.b]\nid = \"same\"\n", "tokens \"a\" and \"b\" have the same id \"same\"")]
+#[case(
+    "[tokens.a]\nid = \"same\"\n[tokens.b]\nid = \"same\"\n",
+    "tokens \"a\" and \"b\" have the same id \"same\""
+)]
 fn token_errors_name_their_place(#[case] tokens: &str, #[case] expected: &str) {
     let message = error(tokens);
     assert!(message.contains(expected), "{message}");

@@ -23,8 +23,8 @@ use tokio::sync::oneshot;
 
 use super::headers::{HeaderError, to_field_table};
 use super::message::Outgoing;
-pub use super::topology::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 use super::topology::{Topology, content_encoding, delivery_mode};
+pub use super::topology::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 use crate::catalog::wazo::Profile;
 use crate::provision::close_reason::CloseReason;
 use crate::provision::{AmqpUrl, ConnectError, DEFAULT_CONNECT_TIMEOUT, connect};

@@ -15,5 +15,5 @@ pub mod topology;
 pub mod webhook;
 
 pub use amqp::{AmqpPublisher, PublishError, PublishReport, PublisherOptions};
-pub use topology::{Topology, WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 pub use message::Outgoing;
+pub use topology::{Topology, WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};

@@ -256,7 +256,10 @@ mod tests {
                 ("events.calls", false),
             ],
         ),
-        (&["events.*s"], &[("events.calls", true), ("events.call", false)]),
+        (
+            &["events.*s"],
+            &[("events.calls", true), ("events.call", false)],
+        ),
         (&["*"], &[("a.b", false), ("websocketd", true), ("", true)]),
         (&["#"], &[("anything.at.all", true), ("", true)]),
         (
@@ -270,10 +273,17 @@ mod tests {
         (&["update"], &[("edit", false)]),
         (
             &["foo.bar"],
-            &[("foo.bar\n", true), ("foo.bar\n\n", false), ("fooxbar", false)],
+            &[
+                ("foo.bar\n", true),
+                ("foo.bar\n\n", false),
+                ("fooxbar", false),
+            ],
         ),
         (&["a+b.(c)"], &[("a+b.(c)", true), ("aab.c", false)]),
-        (&["websocketd"], &[("websocketd", true), ("websocketd.x", false)]),
+        (
+            &["websocketd"],
+            &[("websocketd", true), ("websocketd.x", false)],
+        ),
     ];
 
     #[test]

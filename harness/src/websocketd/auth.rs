@@ -90,7 +90,10 @@ pub const DEFAULT_USER_ACL: &[&str] = &[
 
 /// The default user ACL as owned strings.
 pub fn default_user_acl() -> Vec<String> {
-    DEFAULT_USER_ACL.iter().map(|entry| (*entry).to_owned()).collect()
+    DEFAULT_USER_ACL
+        .iter()
+        .map(|entry| (*entry).to_owned())
+        .collect()
 }
 
 /// A wazo-auth token, reduced to the fields wazo-websocketd reads:
@@ -275,10 +278,14 @@ pub fn dynamic_check_delay(expires_at: SystemTime, now: SystemTime) -> Duration 
 #[non_exhaustive]
 pub enum TokenSpecError {
     /// A part without `=` (other than `admin`).
-    #[error("token part \"{0}\" is not KEY=VALUE; keys are id, user, tenant, acl, session, expires, purpose, admin")]
+    #[error(
+        "token part \"{0}\" is not KEY=VALUE; keys are id, user, tenant, acl, session, expires, purpose, admin"
+    )]
     NotKeyValue(String),
     /// A key the specification does not know.
-    #[error("unknown token key \"{0}\"; keys are id, user, tenant, acl, session, expires, purpose, admin")]
+    #[error(
+        "unknown token key \"{0}\"; keys are id, user, tenant, acl, session, expires, purpose, admin"
+    )]
     UnknownKey(String),
     /// A value of the wrong form.
     #[error("bad token {key} \"{value}\": {reason}")]
@@ -300,13 +307,19 @@ pub fn parse_token_spec(text: &str, default_tenant: Uuid) -> Result<Token, Token
     let mut token = Token::for_user(Uuid::new_v4().to_string(), Uuid::new_v4(), default_tenant);
     let mut acl: Vec<String> = Vec::new();
     let uuid = |key: &'static str, value: &str| {
-        value.parse::<Uuid>().map_err(|error| TokenSpecError::BadValue {
-            key,
-            value: value.to_owned(),
-            reason: error.to_string(),
-        })
+        value
+            .parse::<Uuid>()
+            .map_err(|error| TokenSpecError::BadValue {
+                key,
+                value: value.to_owned(),
+                reason: error.to_string(),
+            })
     };
-    for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+    for part in text
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
         let (key, value) = match part.split_once('=') {
             Some((key, value)) => (key.trim(), value.trim()),
             None if part == "admin" => ("admin", "true"),
@@ -326,11 +339,12 @@ pub fn parse_token_spec(text: &str, default_tenant: Uuid) -> Result<Token, Token
             "session" => token.session_uuid = uuid("session", value)?,
             "acl" => acl.push(value.to_owned()),
             "expires" => {
-                let after = humantime::parse_duration(value).map_err(|error| TokenSpecError::BadValue {
-                    key: "expires",
-                    value: value.to_owned(),
-                    reason: format!("{error}; expected e.g. \"30s\" or \"2h\""),
-                })?;
+                let after =
+                    humantime::parse_duration(value).map_err(|error| TokenSpecError::BadValue {
+                        key: "expires",
+                        value: value.to_owned(),
+                        reason: format!("{error}; expected e.g. \"30s\" or \"2h\""),
+                    })?;
                 token.expires_at = SystemTime::now() + after;
             }
             "purpose" if PURPOSES.contains(&value) => token.purpose = Some(value.to_owned()),
@@ -409,7 +423,10 @@ mod tests {
             Err(AuthError::Forbidden("no-scope".into()))
         );
         assert_eq!(store.validate("old"), Err(AuthError::Expired("old".into())));
-        assert_eq!(store.validate("nope"), Err(AuthError::Unknown("nope".into())));
+        assert_eq!(
+            store.validate("nope"),
+            Err(AuthError::Unknown("nope".into()))
+        );
         assert!(store.revoke("ok"));
         assert_eq!(store.validate("ok"), Err(AuthError::Unknown("ok".into())));
     }

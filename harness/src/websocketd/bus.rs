@@ -133,8 +133,16 @@ impl Bus {
                 .await
                 .map_err(setup("declare the tenant exchange"))?;
             let mut arguments = FieldTable::new();
-            put(&mut arguments, "origin_uuid", text(&origin_uuid.to_string()));
-            put(&mut arguments, "tenant_uuid", text(&token.tenant_uuid.to_string()));
+            put(
+                &mut arguments,
+                "origin_uuid",
+                text(&origin_uuid.to_string()),
+            );
+            put(
+                &mut arguments,
+                "tenant_uuid",
+                text(&token.tenant_uuid.to_string()),
+            );
             channel
                 .exchange_bind(
                     ExchangeBindArguments::new(&exchange, WAZO_HEADERS_EXCHANGE, "")
@@ -164,7 +172,15 @@ impl Bus {
             )
             .await
             .map_err(setup("declare the session queue"))?;
-        consume(channel, name, exchange, generation, self.state.clone(), origin_uuid).await
+        consume(
+            channel,
+            name,
+            exchange,
+            generation,
+            self.state.clone(),
+            origin_uuid,
+        )
+        .await
     }
 
     /// Opens the server's audit consumer: a queue bound to `wazo-headers`
@@ -206,13 +222,24 @@ impl Bus {
             .await
             .map_err(setup("bind the audit queue"))?;
         let exchange = WAZO_HEADERS_EXCHANGE.to_owned();
-        consume(channel, name, exchange, generation, self.state.clone(), origin_uuid).await
+        consume(
+            channel,
+            name,
+            exchange,
+            generation,
+            self.state.clone(),
+            origin_uuid,
+        )
+        .await
     }
 
     /// Waits until the connection is up (again); false if the bus was shut down.
     pub async fn wait_up(&self) -> bool {
         let mut state = self.state.clone();
-        state.wait_for(|state| matches!(state, State::Up(..))).await.is_ok()
+        state
+            .wait_for(|state| matches!(state, State::Up(..)))
+            .await
+            .is_ok()
     }
 }
 
@@ -292,7 +319,9 @@ async fn keep_open(
         }
         state.send_replace(State::Down);
         tracing::warn!("websocketd: the bus connection was lost; reconnecting");
-        let mut delays = BACKOFF.iter().chain(std::iter::repeat(&BACKOFF[BACKOFF.len() - 1]));
+        let mut delays = BACKOFF
+            .iter()
+            .chain(std::iter::repeat(&BACKOFF[BACKOFF.len() - 1]));
         connection = loop {
             match open(&url).await {
                 Ok(connection) => break connection,
@@ -352,7 +381,12 @@ impl Consumer {
     }
 
     /// Binds the queue for `event_name` (`*`: every name) as the token wants.
-    pub async fn bind(&self, event_name: &str, token: &Token, master_tenant: Uuid) -> Result<(), BusError> {
+    pub async fn bind(
+        &self,
+        event_name: &str,
+        token: &Token,
+        master_tenant: Uuid,
+    ) -> Result<(), BusError> {
         let privileged = is_privileged(token.tenant_uuid == master_tenant, token);
         for arguments in bindings(event_name, privileged, token.user_uuid, self.origin_uuid) {
             self.channel
@@ -415,7 +449,12 @@ impl Consumer {
 /// privileged tokens `{name, origin_uuid}`; users `{name, user_uuid:<user>: true}`
 /// and `{name, user_uuid:*: true}` (the tenant exchange already checks the
 /// origin). `name` is left out for `*`.
-pub fn bindings(event_name: &str, privileged: bool, user_uuid: Uuid, origin_uuid: Uuid) -> Vec<FieldTable> {
+pub fn bindings(
+    event_name: &str,
+    privileged: bool,
+    user_uuid: Uuid,
+    origin_uuid: Uuid,
+) -> Vec<FieldTable> {
     let base = || {
         let mut table = FieldTable::new();
         if event_name != "*" {
@@ -429,7 +468,11 @@ pub fn bindings(event_name: &str, privileged: bool, user_uuid: Uuid, origin_uuid
         return vec![table];
     }
     let mut own = base();
-    put(&mut own, &format!("user_uuid:{user_uuid}"), FieldValue::t(true));
+    put(
+        &mut own,
+        &format!("user_uuid:{user_uuid}"),
+        FieldValue::t(true),
+    );
     let mut everyone = base();
     put(&mut everyone, "user_uuid:*", FieldValue::t(true));
     vec![own, everyone]

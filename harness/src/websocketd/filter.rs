@@ -204,11 +204,7 @@ pub struct SessionView {
 
 impl SessionView {
     /// A fresh session for a token: nothing subscribed, not started.
-    pub fn new(
-        origin_uuid: Uuid,
-        master_tenant: Uuid,
-        token: &super::auth::Token,
-    ) -> Self {
+    pub fn new(origin_uuid: Uuid, master_tenant: Uuid, token: &super::auth::Token) -> Self {
         let mut view = Self {
             started: false,
             all_names: false,
@@ -379,19 +375,55 @@ mod tests {
         assert_eq!(reason(&event(), &plain), None);
 
         let cases: Vec<(DropReason, Box<dyn Fn(&mut BusEvent, &mut SessionView)>)> = vec![
-            (DropReason::NotSubscribed, Box::new(|e, _| e.header_name = Some("call_ended".into()))),
-            (DropReason::NotSubscribed, Box::new(|e, _| e.header_name = None)),
-            (DropReason::OtherOrigin, Box::new(|e, _| e.origin_uuid = Some(Uuid::nil().to_string()))),
-            (DropReason::OtherOrigin, Box::new(|e, _| e.origin_uuid = None)),
-            (DropReason::OtherTenant, Box::new(|e, _| e.tenant_uuid = Some(MASTER.to_string()))),
-            (DropReason::OtherTenant, Box::new(|e, _| e.tenant_uuid = None)),
-            (DropReason::OtherUser, Box::new(|e, _| e.users = vec![Uuid::nil().to_string()])),
-            (DropReason::BadBody, Box::new(|e, _| e.body = b"[1]".to_vec())),
+            (
+                DropReason::NotSubscribed,
+                Box::new(|e, _| e.header_name = Some("call_ended".into())),
+            ),
+            (
+                DropReason::NotSubscribed,
+                Box::new(|e, _| e.header_name = None),
+            ),
+            (
+                DropReason::OtherOrigin,
+                Box::new(|e, _| e.origin_uuid = Some(Uuid::nil().to_string())),
+            ),
+            (
+                DropReason::OtherOrigin,
+                Box::new(|e, _| e.origin_uuid = None),
+            ),
+            (
+                DropReason::OtherTenant,
+                Box::new(|e, _| e.tenant_uuid = Some(MASTER.to_string())),
+            ),
+            (
+                DropReason::OtherTenant,
+                Box::new(|e, _| e.tenant_uuid = None),
+            ),
+            (
+                DropReason::OtherUser,
+                Box::new(|e, _| e.users = vec![Uuid::nil().to_string()]),
+            ),
+            (
+                DropReason::BadBody,
+                Box::new(|e, _| e.body = b"[1]".to_vec()),
+            ),
             (DropReason::BadBody, Box::new(|e, _| e.body = b"{".to_vec())),
-            (DropReason::BadBody, Box::new(|e, _| e.body = b"{\"a\": \"\xff\"}".to_vec())),
-            (DropReason::NoRequiredAcl, Box::new(|e, _| e.required_acl = RequiredAcl::Absent)),
-            (DropReason::AclNotText, Box::new(|e, _| e.required_acl = RequiredAcl::Other)),
-            (DropReason::AclDenied, Box::new(|e, _| e.required_acl = RequiredAcl::Text("events.calls.other".into()))),
+            (
+                DropReason::BadBody,
+                Box::new(|e, _| e.body = b"{\"a\": \"\xff\"}".to_vec()),
+            ),
+            (
+                DropReason::NoRequiredAcl,
+                Box::new(|e, _| e.required_acl = RequiredAcl::Absent),
+            ),
+            (
+                DropReason::AclNotText,
+                Box::new(|e, _| e.required_acl = RequiredAcl::Other),
+            ),
+            (
+                DropReason::AclDenied,
+                Box::new(|e, _| e.required_acl = RequiredAcl::Text("events.calls.other".into())),
+            ),
             (DropReason::NotStarted, Box::new(|_, s| s.started = false)),
         ];
         for (expected, change) in cases {
@@ -408,7 +440,11 @@ mod tests {
         view.all_names = true;
         let mut nameless = event();
         nameless.header_name = None;
-        assert_eq!(reason(&nameless, &view), None, "the body's name counts under *");
+        assert_eq!(
+            reason(&nameless, &view),
+            None,
+            "the body's name counts under *"
+        );
         nameless.body = br#"{"data": {}}"#.to_vec();
         assert_eq!(reason(&nameless, &view), Some(DropReason::NoName));
         nameless.body = br#"{"name": 3}"#.to_vec();
@@ -442,7 +478,10 @@ mod tests {
         // A tenant admin stays within the tenant.
         let mut elsewhere = other_user.clone();
         elsewhere.tenant_uuid = Some(Uuid::nil().to_string());
-        assert_eq!(reason(&elsewhere, &session(&admin)), Some(DropReason::OtherTenant));
+        assert_eq!(
+            reason(&elsewhere, &session(&admin)),
+            Some(DropReason::OtherTenant)
+        );
         // The master tenant sees every tenant, and events without one.
         let mut master = token();
         master.tenant_uuid = MASTER;
@@ -451,7 +490,10 @@ mod tests {
         assert_eq!(reason(&elsewhere, &session(&master)), None);
         // But never another origin.
         elsewhere.origin_uuid = Some(Uuid::nil().to_string());
-        assert_eq!(reason(&elsewhere, &session(&master)), Some(DropReason::OtherOrigin));
+        assert_eq!(
+            reason(&elsewhere, &session(&master)),
+            Some(DropReason::OtherOrigin)
+        );
     }
 
     #[test]
@@ -461,7 +503,10 @@ mod tests {
             table.insert(name.try_into().unwrap(), value);
         };
         put("name", FieldValue::S("call_created".try_into().unwrap()));
-        put("origin_uuid", FieldValue::S(ORIGIN.to_string().as_str().try_into().unwrap()));
+        put(
+            "origin_uuid",
+            FieldValue::S(ORIGIN.to_string().as_str().try_into().unwrap()),
+        );
         put("required_acl", FieldValue::V);
         put(&format!("user_uuid:{USER}"), FieldValue::t(true));
         put("user_uuid:*", FieldValue::t(false));

@@ -275,7 +275,10 @@ impl Upgrade {
     /// Reads the request's query string and headers (name, value) as the real
     /// server does: first non-blank occurrence of each parameter (Python's
     /// `parse_qsl` drops blank values); the path itself is ignored.
-    pub fn parse<'a>(query: Option<&str>, headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    pub fn parse<'a>(
+        query: Option<&str>,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Self {
         let mut token = None;
         let mut version = None;
         for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -359,9 +362,10 @@ mod tests {
             .encode(),
             r#"{"op": "pong", "code": 0, "data": {"payload": "pong"}}"#
         );
-        let body: Value =
-            serde_json::from_str(r#"{"name":"call_created","data":{"n":[1,2.5,true,null],"é":"\u2603 😀\n"}}"#)
-                .unwrap();
+        let body: Value = serde_json::from_str(
+            r#"{"name":"call_created","data":{"n":[1,2.5,true,null],"é":"\u2603 😀\n"}}"#,
+        )
+        .unwrap();
         assert_eq!(
             ServerFrame::Event(body).encode(),
             r#"{"op": "event", "code": 0, "data": {"name": "call_created", "data": {"n": [1, 2.5, true, null], "\u00e9": "\u2603 \ud83d\ude00\n"}}}"#

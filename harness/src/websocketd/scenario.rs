@@ -49,7 +49,10 @@ pub fn scenario_tokens(scenario: &Scenario, directory: &Directory, seed: u64) ->
         .collect();
     for (name, spec) in &scenario.tokens {
         let mut fakes = Fakes::new(seed, &format!("websocketd-token:{name}"));
-        let user = spec.user.as_ref().and_then(|handle| directory.users.get(handle));
+        let user = spec
+            .user
+            .as_ref()
+            .and_then(|handle| directory.users.get(handle));
         let id = spec.id.clone().unwrap_or_else(|| fakes.uuid().to_string());
         let session = spec.session.unwrap_or_else(|| fakes.uuid());
         let service_user = fakes.uuid();

@@ -261,7 +261,9 @@ impl Shared {
     }
 
     pub(crate) fn session_subscribed(&self, id: u64, event_name: &str) {
-        self.update(id, |report| report.subscriptions.push(event_name.to_owned()));
+        self.update(id, |report| {
+            report.subscriptions.push(event_name.to_owned())
+        });
     }
 
     pub(crate) fn session_started(&self, id: u64) {
@@ -282,7 +284,10 @@ impl Shared {
             user_uuid = report.user_uuid;
         });
         if self.record {
-            let mut deliveries = self.deliveries.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut deliveries = self
+                .deliveries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let seq = deliveries.len() as u64 + 1;
             deliveries.push(WsDelivery {
                 seq,
@@ -295,7 +300,9 @@ impl Shared {
     }
 
     pub(crate) fn session_dropped(&self, id: u64, reason: DropReason) {
-        self.update(id, |report| *report.dropped.entry(reason.as_str()).or_default() += 1);
+        self.update(id, |report| {
+            *report.dropped.entry(reason.as_str()).or_default() += 1
+        });
     }
 
     /// The session's current view (after open, subscribe, start, renewal).
@@ -336,7 +343,8 @@ impl Shared {
             was_started = report.started;
         });
         if was_started {
-            self.started.send_modify(|count| *count = count.saturating_sub(1));
+            self.started
+                .send_modify(|count| *count = count.saturating_sub(1));
         }
     }
 }
@@ -576,8 +584,13 @@ async fn connection(
     }
 }
 
-async fn upgrade<S>(stream: S, peer: SocketAddr, id: u64, shared: Arc<Shared>, cancel: CancellationToken)
-where
+async fn upgrade<S>(
+    stream: S,
+    peer: SocketAddr,
+    id: u64,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let mut seen = None;
@@ -612,14 +625,12 @@ where
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, and its acceptor.
 fn tls_acceptor() -> Result<(TlsAcceptor, String), StartError> {
-    let certified = rcgen::generate_simple_self_signed(vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-    ])?;
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
     let pem = certified.cert.pem();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()),
-    );
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

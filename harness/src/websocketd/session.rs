@@ -62,7 +62,12 @@ pub(crate) async fn run<S>(
         Err(close) => Some(close),
     };
     if let Some(outcome) = &outcome {
-        tracing::info!(session = id, code = outcome.code, reason = outcome.reason, "websocketd: closing the session");
+        tracing::info!(
+            session = id,
+            code = outcome.code,
+            reason = outcome.reason,
+            "websocketd: closing the session"
+        );
         let frame = CloseFrame {
             code: CloseCode::from(outcome.code),
             reason: outcome.reason.into(),
@@ -221,7 +226,10 @@ impl<'a> Session<'a> {
 
     /// When the expiry check runs next, from the current token.
     fn next_check(&self) -> tokio::time::Instant {
-        let delay = self.shared.expiry.next_check(&self.token, SystemTime::now());
+        let delay = self
+            .shared
+            .expiry
+            .next_check(&self.token, SystemTime::now());
         tokio::time::Instant::now() + delay
     }
 
@@ -248,7 +256,8 @@ impl<'a> Session<'a> {
                 self.view.subscribe(&event_name);
                 self.shared.session_subscribed(self.id, &event_name);
                 self.shared.session_view(self.id, &self.view);
-                let reply = (!self.view.started || self.version == 2).then_some(ServerFrame::Subscribe);
+                let reply =
+                    (!self.view.started || self.version == 2).then_some(ServerFrame::Subscribe);
                 (reply, false)
             }
             Command::Start => {

@@ -837,9 +837,18 @@ pub const CURRENT: &[CurrentSpec] = &[
         Daemon::Registrar,
         "bus services/event.py ServiceDeregisteredEvent; xivo-lib-python xivo/consul_helpers.py::NotifyingRegisterer.deregister",
     ),
-    voicemail("user_voicemail_message_created", "voicemails.messages.created"),
-    voicemail("user_voicemail_message_deleted", "voicemails.messages.deleted"),
-    voicemail("user_voicemail_message_updated", "voicemails.messages.updated"),
+    voicemail(
+        "user_voicemail_message_created",
+        "voicemails.messages.created",
+    ),
+    voicemail(
+        "user_voicemail_message_deleted",
+        "voicemails.messages.deleted",
+    ),
+    voicemail(
+        "user_voicemail_message_updated",
+        "voicemails.messages.updated",
+    ),
 ];
 
 const fn attribute(header: &'static str, value: &'static str) -> Attribute {

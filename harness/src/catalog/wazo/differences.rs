@@ -143,11 +143,7 @@ pub fn of_event(spec: &'static EventSpec) -> Vec<Difference> {
             attributes.join(", "),
         ));
     }
-    out.push(difference(
-        "audience",
-        "-".into(),
-        audience(row).into(),
-    ));
+    out.push(difference("audience", "-".into(), audience(row).into()));
     out
 }
 

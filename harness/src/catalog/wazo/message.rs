@@ -113,11 +113,16 @@ impl WazoMessage {
     /// This is [`WazoMessage::encode`] with the body read back as a JSON
     /// tree, so that both always agree.
     pub fn new<E: WazoEvent + ?Sized>(event: &E, origin_uuid: Uuid) -> Result<Self, MessageError> {
-        let encoded = Self::encode(event, origin_uuid, Profile::Documented, &Addressing::default())?
-            .ok_or_else(|| MessageError::NotInProfile {
-                name: event.name().to_owned(),
-                profile: Profile::Documented,
-            })?;
+        let encoded = Self::encode(
+            event,
+            origin_uuid,
+            Profile::Documented,
+            &Addressing::default(),
+        )?
+        .ok_or_else(|| MessageError::NotInProfile {
+            name: event.name().to_owned(),
+            profile: Profile::Documented,
+        })?;
         encoded.decode().map_err(|source| MessageError::Serialize {
             name: encoded.name,
             source,
@@ -213,7 +218,10 @@ impl WazoMessage {
                 // beside `data`.
                 audience_headers(&mut headers, &wording, addressing);
                 for attribute in wording.attributes {
-                    headers.insert(attribute.header.to_owned(), attribute_value(attribute, &view));
+                    headers.insert(
+                        attribute.header.to_owned(),
+                        attribute_value(attribute, &view),
+                    );
                 }
                 headers.insert("name".into(), Value::String(name.to_owned()));
                 headers.insert(
@@ -306,7 +314,10 @@ fn audience_headers(headers: &mut Map<String, Value>, wording: &Wording, address
 fn attribute_value(attribute: &Attribute, view: &Value) -> Value {
     match attribute.value.strip_prefix('=') {
         Some(constant) => Value::String(constant.to_owned()),
-        None => view.pointer(attribute.value).cloned().unwrap_or(Value::Null),
+        None => view
+            .pointer(attribute.value)
+            .cloned()
+            .unwrap_or(Value::Null),
     }
 }
 
@@ -466,7 +477,10 @@ mod tests {
             assert_eq!(&message.body[key], value, "{key}");
         }
         let text = String::from_utf8(encoded.body).unwrap();
-        assert!(text.starts_with(&format!("{{\"tenant_uuid\": \"{TENANT}\", ")), "{text}");
+        assert!(
+            text.starts_with(&format!("{{\"tenant_uuid\": \"{TENANT}\", ")),
+            "{text}"
+        );
         assert!(text.contains(r#""caller_id_name": "Zo\u00eb""#), "{text}");
         assert!(!encoded.on_topic);
     }
@@ -491,7 +505,10 @@ mod tests {
             ..Addressing::default()
         };
         let message = wazo_message(&FaxOutboundSucceeded(fax), &tenant);
-        assert_eq!(message.routing_key, "faxes.outbound.1455117604__DOT__42.succeeded");
+        assert_eq!(
+            message.routing_key,
+            "faxes.outbound.1455117604__DOT__42.succeeded"
+        );
         assert_eq!(
             message.headers["required_acl"],
             json!("events.faxes.outbound.1455117604__DOT__42.succeeded")
@@ -506,7 +523,12 @@ mod tests {
         });
         let message = wazo_message(&held, &tenant);
         assert_eq!(message.headers["required_acl"], json!("events.calls.None"));
-        assert!(!message.headers.keys().any(|key| key.starts_with("user_uuid:")));
+        assert!(
+            !message
+                .headers
+                .keys()
+                .any(|key| key.starts_with("user_uuid:"))
+        );
     }
 
     #[test]
@@ -517,7 +539,10 @@ mod tests {
             tenant: Some(TENANT),
             ..Addressing::default()
         };
-        let message = wazo_message(&ConferenceRecordStarted(ConferenceRecord { id: 4001 }), &tenant);
+        let message = wazo_message(
+            &ConferenceRecordStarted(ConferenceRecord { id: 4001 }),
+            &tenant,
+        );
         assert_eq!(message.headers["conference_id"], json!(4001));
         let added = AuthTenantCreated(Tenant {
             uuid: TENANT,
@@ -545,14 +570,22 @@ mod tests {
             variables: Map::new(),
         });
         let none = Addressing::default();
-        assert!(WazoMessage::encode(&form, ORIGIN, Profile::Wazo, &none).unwrap().is_none());
+        assert!(
+            WazoMessage::encode(&form, ORIGIN, Profile::Wazo, &none)
+                .unwrap()
+                .is_none()
+        );
         let answered = CallAnswered(Call::default());
         assert!(
             WazoMessage::encode(&answered, ORIGIN, Profile::Documented, &none)
                 .unwrap()
                 .is_none()
         );
-        assert!(WazoMessage::encode(&answered, ORIGIN, Profile::Wazo, &none).unwrap().is_some());
+        assert!(
+            WazoMessage::encode(&answered, ORIGIN, Profile::Wazo, &none)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

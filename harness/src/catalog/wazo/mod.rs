@@ -23,9 +23,9 @@ pub mod ami;
 pub mod auth;
 pub mod calls;
 pub mod conferences;
+pub mod cti;
 pub mod current;
 pub mod differences;
-pub mod cti;
 pub mod directory;
 mod envelope;
 pub mod faxes;
@@ -35,17 +35,17 @@ mod pick;
 pub mod plugins;
 mod profile;
 pub mod python_json;
-pub mod wording;
 pub mod relocates;
 pub mod service_registry;
 pub mod user_services;
 pub mod users;
 pub mod voicemails;
+pub mod wording;
 
 pub use envelope::Envelope;
 pub use message::{Addressing, EncodedMessage, MessageError, WazoMessage, python_isoformat};
-pub use wording::Wording;
 pub use profile::{Profile, UnknownProfile, WAZO_BUS_COMMIT, WAZO_CALLD_COMMIT, WAZO_RELEASE};
+pub use wording::Wording;
 
 /// The AMQP exchange every Wazo event is published to.
 pub const EXCHANGE: &str = "xivo";
@@ -331,9 +331,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static EventEntry> {
 pub fn lookup_in(profile: Profile, name: &str) -> Lookup {
     match profile {
         Profile::Documented => match lookup(name) {
-            Lookup::Documented(entry)
-                if Wording::of(entry.spec, Profile::Documented).is_none() =>
-            {
+            Lookup::Documented(entry) if Wording::of(entry.spec, Profile::Documented).is_none() => {
                 Lookup::Unknown
             }
             found => found,
@@ -375,11 +373,8 @@ pub enum Lookup {
 /// Finds what the catalog knows about `name`.
 pub fn lookup(name: &str) -> Lookup {
     static BY_NAME: OnceLock<BTreeMap<&'static str, &'static EventEntry>> = OnceLock::new();
-    let by_name = BY_NAME.get_or_init(|| {
-        all_entries()
-            .map(|entry| (entry.name(), entry))
-            .collect()
-    });
+    let by_name =
+        BY_NAME.get_or_init(|| all_entries().map(|entry| (entry.name(), entry)).collect());
     if let Some(entry) = by_name.get(name) {
         return Lookup::Documented(entry);
     }

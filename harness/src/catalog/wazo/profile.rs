@@ -48,10 +48,7 @@ impl Profile {
     pub fn authority(self) -> String {
         match self {
             Profile::Documented => "the Wazo message bus document".to_owned(),
-            Profile::Wazo => format!(
-                "Wazo {WAZO_RELEASE} (wazo-bus {})",
-                &WAZO_BUS_COMMIT[..8]
-            ),
+            Profile::Wazo => format!("Wazo {WAZO_RELEASE} (wazo-bus {})", &WAZO_BUS_COMMIT[..8]),
         }
     }
 

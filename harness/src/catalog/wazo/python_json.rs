@@ -25,12 +25,28 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::E
 struct PythonFormatter;
 
 impl Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        if first { Ok(()) } else { writer.write_all(b", ") }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
     }
 
-    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        if first { Ok(()) } else { writer.write_all(b", ") }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -68,12 +84,24 @@ mod tests {
     #[test]
     fn writes_what_python_writes() {
         let cases = [
-            (json!({"a": 1, "b": [1, 2, {"c": null}]}), r#"{"a": 1, "b": [1, 2, {"c": null}]}"#),
-            (json!({"name": "Zoë Côté"}), r#"{"name": "Zo\u00eb C\u00f4t\u00e9"}"#),
-            (json!(["😀", "a\"b\\c\n"]), r#"["\ud83d\ude00", "a\"b\\c\n"]"#),
+            (
+                json!({"a": 1, "b": [1, 2, {"c": null}]}),
+                r#"{"a": 1, "b": [1, 2, {"c": null}]}"#,
+            ),
+            (
+                json!({"name": "Zoë Côté"}),
+                r#"{"name": "Zo\u00eb C\u00f4t\u00e9"}"#,
+            ),
+            (
+                json!(["😀", "a\"b\\c\n"]),
+                r#"["\ud83d\ude00", "a\"b\\c\n"]"#,
+            ),
             (json!({}), "{}"),
             (json!([]), "[]"),
-            (json!({"user_uuid:*": true, "x": 1.5}), r#"{"user_uuid:*": true, "x": 1.5}"#),
+            (
+                json!({"user_uuid:*": true, "x": 1.5}),
+                r#"{"user_uuid:*": true, "x": 1.5}"#,
+            ),
         ];
         for (value, python) in cases {
             assert_eq!(String::from_utf8(to_vec(&value).unwrap()).unwrap(), python);
@@ -84,6 +112,9 @@ mod tests {
     fn round_trips() {
         let value = json!({"é": ["ü", {"k": "日本"}], "n": -3});
         let text = to_vec(&value).unwrap();
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&text).unwrap(), value);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 }

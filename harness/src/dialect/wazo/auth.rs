@@ -45,10 +45,9 @@ pub(super) fn tenant(
             }),
             to,
         ),
-        TenantChange::Deleted => r.publish(
-            &AuthTenantDeleted(TenantDeleted { uuid: tenant.uuid }),
-            to,
-        ),
+        TenantChange::Deleted => {
+            r.publish(&AuthTenantDeleted(TenantDeleted { uuid: tenant.uuid }), to)
+        }
     }
 }
 

@@ -85,7 +85,10 @@ fn addressing(r: &Renderer<'_>, call: &CallInfo, user: Option<&User>) -> Address
     [call.from.as_str(), call.to.as_str()]
         .into_iter()
         .find_map(|handle| r.directory().users.get(handle))
-        .map_or_else(|| r.to_platform(), |other| r.to_users(&other.tenant, Vec::new()))
+        .map_or_else(
+            || r.to_platform(),
+            |other| r.to_users(&other.tenant, Vec::new()),
+        )
 }
 
 /// wazo-calld's `Call` for a channel: the document's fields, and the rest
@@ -123,7 +126,12 @@ fn call_model(
     };
     let local = |at: time::OffsetDateTime| python_isoformat_with_offset(at.to_offset(r.offset()));
     Ok(Call {
-        bridges: channel.bridge.iter().filter(|_| !hung_up).cloned().collect(),
+        bridges: channel
+            .bridge
+            .iter()
+            .filter(|_| !hung_up)
+            .cloned()
+            .collect(),
         call_id: channel.id.clone(),
         caller_id_name: caller_id.caller_id_name().to_owned(),
         caller_id_number: caller_id.caller_id_number().to_owned(),

@@ -71,7 +71,14 @@ pub(super) fn participant(
 /// The tenant of a conference: its participant's, else the platform's first.
 fn conference_tenant(r: &Renderer<'_>, user: Option<&crate::sim::User>) -> String {
     user.map_or_else(
-        || r.directory().tenants.keys().next().cloned().unwrap_or_default(),
+        || {
+            r.directory()
+                .tenants
+                .keys()
+                .next()
+                .cloned()
+                .unwrap_or_default()
+        },
         |user| user.tenant.clone(),
     )
 }

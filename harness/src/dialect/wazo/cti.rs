@@ -26,7 +26,14 @@ pub(super) fn agent_status(
         .into_iter()
         .collect();
     let tenant = users.first().map_or_else(
-        || r.directory().tenants.keys().next().cloned().unwrap_or_default(),
+        || {
+            r.directory()
+                .tenants
+                .keys()
+                .next()
+                .cloned()
+                .unwrap_or_default()
+        },
         |user| user.tenant.clone(),
     );
     let to = r.to_users(&tenant, users.iter().map(|user| user.uuid).collect());

@@ -385,7 +385,11 @@ impl<'t> Renderer<'t> {
     /// Addressed to `users` of the tenant `tenant` (a handle).
     fn to_users(&self, tenant: &str, users: Vec<Uuid>) -> Addressing {
         Addressing {
-            tenant: self.directory().tenants.get(tenant).map(|tenant| tenant.uuid),
+            tenant: self
+                .directory()
+                .tenants
+                .get(tenant)
+                .map(|tenant| tenant.uuid),
             users,
             at: None,
         }
@@ -395,7 +399,12 @@ impl<'t> Renderer<'t> {
     /// no more than the tenant, and services, which ignore it).
     fn to_platform(&self) -> Addressing {
         Addressing {
-            tenant: self.directory().tenants.values().next().map(|tenant| tenant.uuid),
+            tenant: self
+                .directory()
+                .tenants
+                .values()
+                .next()
+                .map(|tenant| tenant.uuid),
             ..Addressing::default()
         }
     }

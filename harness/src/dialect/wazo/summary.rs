@@ -57,9 +57,7 @@ pub fn summarize(body: &Value, names: &Names) -> Option<String> {
     let data = body.get("data")?.as_object()?;
     let text = |key: &str| data.get(key).map(scalar).unwrap_or_default();
     let line = match name {
-        "call_created" | "call_updated" | "call_answered" | "call_ended" => {
-            call(name, data, names)
-        }
+        "call_created" | "call_updated" | "call_answered" | "call_ended" => call(name, data, names),
         "call_held" => format!("call {} put on hold", text("call_id")),
         "call_resumed" => format!("call {} taken off hold", text("call_id")),
         _ if name.starts_with("relocate_") => format!(

@@ -96,7 +96,10 @@ fn an_internal_call_ends_on_both_sides_with_each_users_acl() {
 #[test]
 fn the_same_timeline_renders_byte_identical_messages() {
     let timeline = timeline("conference.toml");
-    assert_eq!(render(&timeline, Profile::Documented).unwrap(), render(&timeline, Profile::Documented).unwrap());
+    assert_eq!(
+        render(&timeline, Profile::Documented).unwrap(),
+        render(&timeline, Profile::Documented).unwrap()
+    );
 }
 
 #[test]
@@ -109,8 +112,8 @@ fn every_shipped_scenario_renders_conforming_messages() {
             files += 1;
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
             let timeline = timeline(&name);
-            let rendered =
-                render_checked(&timeline, Profile::Documented).unwrap_or_else(|error| panic!("{name}: {error}"));
+            let rendered = render_checked(&timeline, Profile::Documented)
+                .unwrap_or_else(|error| panic!("{name}: {error}"));
             // Scenarios of Phone.com-only events (messages) have nothing to say on Wazo's bus.
             let phonecom_only = timeline.events.iter().all(|timed| {
                 matches!(

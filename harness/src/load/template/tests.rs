@@ -193,12 +193,11 @@ fn instances_match_a_simulation_at_their_own_arrival() {
         clock: crate::sim::VirtualClock::anchored_at(arrival),
         seed: None,
     };
-    let simulated =
-        crate::dialect::wazo::render(
-            &crate::sim::simulate(&scenario, &options).unwrap(),
-            crate::catalog::wazo::Profile::Documented,
-        )
-        .unwrap();
+    let simulated = crate::dialect::wazo::render(
+        &crate::sim::simulate(&scenario, &options).unwrap(),
+        crate::catalog::wazo::Profile::Documented,
+    )
+    .unwrap();
     let expected: Value = serde_json::from_slice(&simulated[0].message.body).unwrap();
     assert_eq!(
         body["data"]["creation_time"],
