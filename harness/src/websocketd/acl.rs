@@ -104,7 +104,10 @@ mod tests {
     /// Groups of (token ACL, [(required access, granted)]): the scenarios of
     /// xivo-lib-python's `TestAccessCheck` (`xivo/tests/test_auth_verifier.py`),
     /// then cases for the rules its scenarios leave implicit.
-    const TABLE: &[(&[&str], &[(&str, bool)])] = &[
+    /// A token's ACL and the (required access, granted) cases checked against it.
+    type Group = (&'static [&'static str], &'static [(&'static str, bool)]);
+
+    const TABLE: &[Group] = &[
         (
             &["foo.bar.#"],
             &[

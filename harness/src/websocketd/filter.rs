@@ -273,10 +273,7 @@ pub fn route(event: &BusEvent, session: &SessionView) -> Option<DropReason> {
     {
         return Some(DropReason::OtherTenant);
     }
-    if !session.privileged
-        && !event.all_users
-        && !event.users.iter().any(|user| *user == session.user_uuid)
-    {
+    if !session.privileged && !event.all_users && !event.users.contains(&session.user_uuid) {
         return Some(DropReason::OtherUser);
     }
     None
@@ -374,7 +371,8 @@ mod tests {
         let plain = session(&token());
         assert_eq!(reason(&event(), &plain), None);
 
-        let cases: Vec<(DropReason, Box<dyn Fn(&mut BusEvent, &mut SessionView)>)> = vec![
+        type Change = Box<dyn Fn(&mut BusEvent, &mut SessionView)>;
+        let cases: Vec<(DropReason, Change)> = vec![
             (
                 DropReason::NotSubscribed,
                 Box::new(|e, _| e.header_name = Some("call_ended".into())),

@@ -112,7 +112,7 @@ pub enum StartError {
     },
     /// The broker could not be reached or refused the exchange.
     #[error("the WebSocket's bus: {0}")]
-    Bus(#[from] BusError),
+    Bus(Box<BusError>),
     /// The certificate could not be generated.
     #[error("cannot generate the TLS certificate: {0}")]
     Certificate(#[from] rcgen::Error),
@@ -127,6 +127,12 @@ pub enum StartError {
         /// The operating system's reason.
         cause: std::io::Error,
     },
+}
+
+impl From<BusError> for StartError {
+    fn from(error: BusError) -> Self {
+        Self::Bus(Box::new(error))
+    }
 }
 
 /// One session as the summary reports it.
@@ -584,6 +590,8 @@ async fn connection(
     }
 }
 
+// The handshake callback's error type is tungstenite's HTTP response.
+#[allow(clippy::result_large_err)]
 async fn upgrade<S>(
     stream: S,
     peer: SocketAddr,
