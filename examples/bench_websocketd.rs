@@ -13,6 +13,8 @@
 //!
 //! Usage: `bench_websocketd [--sessions N] [--rate R] [--seconds S] [--broker URL]`
 //! (default 1000 sessions, 10 000 events/s, 5 s, the embedded broker).
+//! `BENCH_BASELINE_CONNECTIONS=N` spreads the baseline's consumers over N
+//! AMQP connections (default 4; the WebSocket uses one, as websocketd does).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -209,7 +211,11 @@ async fn baseline(
 ) -> (Latencies, u64) {
     let latencies = Latencies::new();
     let mut connections: Vec<Connection> = Vec::new();
-    for _ in 0..4 {
+    let pool: usize = std::env::var("BENCH_BASELINE_CONNECTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(4);
+    for _ in 0..pool {
         connections.push(
             connect(url, "bench-baseline", DEFAULT_CONNECT_TIMEOUT)
                 .await

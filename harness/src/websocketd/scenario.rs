@@ -100,3 +100,86 @@ impl Options {
         options
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::harness::{PlayOptions, render_scenario};
+    use crate::scenario::SourceFile;
+    use crate::websocketd::auth::DEFAULT_USER_ACL;
+
+    const SCENARIO: &str = r#"
+name = "tokens"
+[tenants.acme]
+[tenants.other]
+[users.alice]
+tenant = "acme"
+[users.bob]
+tenant = "other"
+[tokens.bob]
+user = "bob"
+acl = ["websocketd"]
+[tokens.api]
+tenant = "other"
+purpose = "external_api"
+expires = "5s"
+id = "api-token"
+"#;
+
+    fn tokens(seed: u64) -> (Vec<NamedToken>, Directory) {
+        let scenario = Scenario::parse(&SourceFile::new("t.toml", SCENARIO.to_owned())).unwrap();
+        let options = PlayOptions {
+            seed: Some(seed),
+            ..PlayOptions::default()
+        };
+        let rendered = render_scenario(&scenario, &options).unwrap();
+        (
+            scenario_tokens(&scenario, &rendered.directory, seed),
+            rendered.directory,
+        )
+    }
+
+    #[test]
+    fn users_get_defaults_and_declared_tokens_resolve_against_the_directory() {
+        let (tokens, directory) = tokens(7);
+        let names: Vec<&str> = tokens.iter().map(|named| named.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["alice", "api", "bob"],
+            "defaults first, then the declared by name; bob's replaces his default"
+        );
+        let alice = &tokens[0].token;
+        assert_eq!(alice.user_uuid, directory.users["alice"].uuid);
+        assert_eq!(alice.tenant_uuid, directory.tenants["acme"].uuid);
+        assert_eq!(alice.acl.len(), DEFAULT_USER_ACL.len());
+        let bob = &tokens[2].token;
+        assert_eq!(bob.tenant_uuid, directory.tenants["other"].uuid);
+        assert_eq!(bob.acl, ["websocketd"]);
+        let api = &tokens[1].token;
+        assert_eq!(api.id, "api-token");
+        assert_eq!(api.purpose.as_deref(), Some("external_api"));
+        assert_eq!(api.tenant_uuid, directory.tenants["other"].uuid);
+        assert!(api.expires_at <= SystemTime::now() + Duration::from_secs(5));
+        assert!(
+            !directory
+                .users
+                .values()
+                .any(|user| user.uuid == api.user_uuid)
+        );
+    }
+
+    #[test]
+    fn ids_and_sessions_follow_the_seed() {
+        let ids = |seed| -> Vec<(String, uuid::Uuid)> {
+            tokens(seed)
+                .0
+                .into_iter()
+                .map(|named| (named.token.id, named.token.session_uuid))
+                .collect()
+        };
+        assert_eq!(ids(7), ids(7));
+        assert_ne!(ids(7), ids(8));
+    }
+}
