@@ -2,6 +2,8 @@
 //! downstream team's CI runs it. The kombu tests skip loudly when kombu is
 //! not installed, unless `SWITCHBOARD_REQUIRE_KOMBU=1` (set by `.ci/run`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
@@ -17,23 +19,6 @@ fn consumer() -> String {
         "python3 {}",
         root().join("examples/kombu_consumer.py").display()
     )
-}
-
-/// Whether `python3 -c 'import kombu'` works; a loud SKIPPED line when not.
-fn kombu(test: &str) -> bool {
-    let found = std::process::Command::new("python3")
-        .args(["-c", "import kombu"])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        if std::env::var("SWITCHBOARD_REQUIRE_KOMBU").as_deref() == Ok("1") {
-            panic!(
-                "{test}: kombu is required (SWITCHBOARD_REQUIRE_KOMBU=1) but python3 cannot import it"
-            );
-        }
-        eprintln!("SKIPPED: {test}: python3 cannot import kombu (pip install kombu)");
-    }
-    found
 }
 
 async fn check(snapshot: &Path, extra: &[&str]) -> Output {
@@ -59,7 +44,7 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test]
 async fn the_kombu_consumer_is_snapshot_tested_review_accept_and_compare() {
-    if !kombu("the_kombu_consumer_is_snapshot_tested_review_accept_and_compare") {
+    if !common::kombu("the_kombu_consumer_is_snapshot_tested_review_accept_and_compare") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

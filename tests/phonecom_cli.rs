@@ -134,8 +134,8 @@ async fn run_reports_each_failed_delivery_and_exits_1() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 4 + 1);
-    for line in &lines[..4] {
+    assert_eq!(lines.len(), 5 + 1);
+    for line in &lines[..5] {
         assert_eq!(line["result"], "failed");
         let reason = line["reason"].as_str().unwrap();
         assert!(
@@ -143,10 +143,10 @@ async fn run_reports_each_failed_delivery_and_exits_1() {
             "{reason}"
         );
     }
-    let summary = &lines[4];
+    let summary = &lines[5];
     assert_eq!(summary["type"], "summary");
-    assert_eq!(summary["failures"], 4);
-    assert_eq!(summary["listeners"][0]["failed"], 4);
+    assert_eq!(summary["failures"], 5);
+    assert_eq!(summary["listeners"][0]["failed"], 5);
 }
 
 #[tokio::test]

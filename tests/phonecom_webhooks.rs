@@ -82,7 +82,7 @@ fn every_scenario_delivered_over_http_is_snapshotted() {
         let received = runtime.block_on(async {
             let receiver = receiver(ReceiverOptions::default()).await;
             let everything = listener(
-                "id=1000,url={url},tags=call,tags=message,tags=call-log,tags=recording",
+                "id=1000,url={url},tags=call,tags=message,tags=call-log,tags=recording,tags=api-error",
                 &receiver,
             );
             let report = deliver(&rendered, &[everything], &DeliveryOptions::default()).await;
@@ -143,8 +143,8 @@ async fn subscriptions_and_contexts_choose_what_each_listener_gets() {
     let report = deliver(&rendered, &listeners, &DeliveryOptions::default()).await;
     assert!(report.is_ok(), "{report}");
     let matched: Vec<u64> = (1..=6).map(|id| counts(&report, id).matched).collect();
-    // 8 inbound call events; messages: 2 inbound, 2 outbound, 2 SMS.
-    assert_eq!(matched, [8, 2, 10, 0, 10, 8]);
+    // 8 inbound call events; messages: 3 inbound, 2 outbound, 2 SMS.
+    assert_eq!(matched, [8, 2, 11, 0, 10, 8]);
     assert_eq!(report.unmatched, 0);
     let expected_requests = 6 + matched.iter().sum::<u64>() as usize;
     let received = receiver.wait_for(expected_requests, WAIT).await.unwrap();
@@ -169,6 +169,74 @@ async fn subscriptions_and_contexts_choose_what_each_listener_gets() {
             .unwrap()
             .contains(&Value::from("outbound"))
     }));
+}
+
+#[tokio::test]
+async fn leg_tags_and_number_filters_choose_over_http() {
+    // Phone.com's inbound sequence: the 1st leg (did -> did) is to-did, the
+    // 2nd (did -> device) to-extension; the caller's number is on every leg,
+    // the account's number only on the 1st leg and in every first_leg.
+    let rendered = render("inbound_call_to_device");
+    let account_number = rendered.events[0].data["event_leg"]["to"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let receiver = receiver(ReceiverOptions::default()).await;
+    let listeners = [
+        listener("id=1,url={url},tags=call+to-did", &receiver),
+        listener("id=2,url={url},tags=call+to-extension", &receiver),
+        listener(
+            "id=3,url={url},tags=call,filter=number:eq:+15550000001",
+            &receiver,
+        ),
+        listener(
+            "id=4,url={url},tags=call,filter=not:number:match:+1555%",
+            &receiver,
+        ),
+        listener(
+            &format!(
+                "id=5,url={{url}},tags=completed-call,filter=number:in:+15559999999|{account_number}"
+            ),
+            &receiver,
+        ),
+    ];
+    let report = deliver(&rendered, &listeners, &DeliveryOptions::default()).await;
+    assert!(report.is_ok(), "{report}");
+    let matched: Vec<u64> = (1..=5).map(|id| counts(&report, id).matched).collect();
+    assert_eq!(matched, [4, 4, 8, 0, 2]);
+    let expected = listeners.len() + matched.iter().sum::<u64>() as usize;
+    let received = receiver.wait_for(expected, WAIT).await.unwrap();
+    receiver.shutdown().await.unwrap();
+    let to_did: Vec<Value> = events(&received)
+        .into_iter()
+        .filter(|event| event["listener_id"] == 1)
+        .collect();
+    assert!(
+        to_did
+            .iter()
+            .all(|event| event["data"]["event_leg"]["is_first"] == true)
+    );
+}
+
+#[tokio::test]
+async fn api_errors_reach_account_listeners_only() {
+    let rendered = render("api_errors");
+    let receiver = receiver(ReceiverOptions::default()).await;
+    let listeners = [
+        listener("id=1,url={url},tags=api-error", &receiver),
+        listener("id=2,url={url},tags=api-error-trusted", &receiver),
+        listener(
+            "id=3,url={url},tags=api-error,context=extension:555555",
+            &receiver,
+        ),
+    ];
+    let report = deliver(&rendered, &listeners, &DeliveryOptions::default()).await;
+    assert!(report.is_ok(), "{report}");
+    let matched: Vec<u64> = (1..=3).map(|id| counts(&report, id).matched).collect();
+    // Three errors; the 401 is not trusted; no extension listener gets any.
+    assert_eq!(matched, [3, 2, 0]);
+    receiver.wait_for(3 + 5, WAIT).await.unwrap();
+    receiver.shutdown().await.unwrap();
 }
 
 #[tokio::test]
@@ -199,7 +267,9 @@ async fn headers_and_content_type_reach_the_callback() {
 
 #[tokio::test]
 async fn the_rate_limit_suppresses_and_counts_the_excess() {
-    // Events at 0 ms (2), 400 ms (2), 5.4 s (2) and 77.4 s (2).
+    // Events at 0 ms (2), 400 ms, 1.04 s (the 2nd leg connecting 640 ms
+    // after its new), 5.4 s (2), 77.4 s and 77.44 s: windows of 1 s from
+    // 0 ms (3 events, one suppressed), 1.04 s, 5.4 s and 77.4 s.
     let rendered = render("inbound_call_to_device");
     let receiver = receiver(ReceiverOptions::default()).await;
     let options = DeliveryOptions {
@@ -215,13 +285,13 @@ async fn the_rate_limit_suppresses_and_counts_the_excess() {
     let counts = counts(&report, 1);
     assert_eq!(
         (counts.matched, counts.delivered, counts.suppressed),
-        (8, 6, 2)
+        (8, 7, 1)
     );
     assert!(
         report.is_ok(),
         "suppression is configured behaviour, not a failure"
     );
-    let received = receiver.wait_for(7, WAIT).await.unwrap();
+    let received = receiver.wait_for(8, WAIT).await.unwrap();
     receiver.shutdown().await.unwrap();
     let states: Vec<String> = events(&received)
         .iter()
@@ -231,6 +301,7 @@ async fn the_rate_limit_suppresses_and_counts_the_excess() {
         states,
         [
             "new-call",
+            "connecting-call",
             "connecting-call",
             "connected-call",
             "connected-call",
@@ -361,7 +432,7 @@ async fn error_answers_are_failures_and_a_failed_check_stops_the_listener() {
     )
     .await;
     let counts_500 = counts(&report, 1);
-    assert_eq!((counts_500.failed, counts_500.delivered), (4, 0));
+    assert_eq!((counts_500.failed, counts_500.delivered), (5, 0));
     assert!(report.failures.iter().all(|failure| matches!(
         failure.reason,
         FailureReason::Status(StatusCode::INTERNAL_SERVER_ERROR)
@@ -385,7 +456,7 @@ async fn error_answers_are_failures_and_a_failed_check_stops_the_listener() {
     )
     .await;
     let counts_404 = counts(&report, 1);
-    assert_eq!((counts_404.checked, counts_404.not_sent), (false, 4));
+    assert_eq!((counts_404.checked, counts_404.not_sent), (false, 5));
     assert_eq!(
         report.failures[0].to_string(),
         "listener 1: callback check: answered 404 Not Found"

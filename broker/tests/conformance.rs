@@ -18,8 +18,9 @@ use lapin::{
     BasicProperties, Confirmation, ExchangeKind,
     options::{
         BasicAckOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
-        BasicRejectOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions,
-        QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions, QueuePurgeOptions,
+        BasicRejectOptions, ConfirmSelectOptions, ExchangeBindOptions, ExchangeDeclareOptions,
+        ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
+        QueuePurgeOptions,
     },
     types::{AMQPValue, FieldTable},
 };
@@ -414,6 +415,281 @@ fn headers_and_returns(connection: lapin::Connection, suffix: String) -> Boxed<V
     })
 }
 
+/// Current Wazo's topology: a durable headers exchange (`wazo-headers`)
+/// bound from the topic exchange (`xivo`) with `#`, queues bound on it as
+/// wazo-bus and wazo-websocketd bind them: `{name, x-match: all}`, a
+/// `user_uuid:<uuid>: true` flag (boolean), `x-match: any` over a flag and a
+/// name, and `{origin_uuid, tenant_uuid}` through a per-tenant exchange.
+/// Messages carry headers the way kombu writes them (strings as long
+/// strings, booleans, 32-bit integers); some are published on `xivo` (as
+/// wazo-auth does) and must reach header consumers through the binding,
+/// once, even for a queue bound both ways.
+fn wazo_topology(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
+    Box::pin(async move {
+        let ch = connection.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        let topic = format!("conf-xivo-{suffix}");
+        let headers = format!("conf-wazo-headers-{suffix}");
+        let tenant_exchange = format!("conf-tenant-{suffix}");
+        let text = |s: &str| AMQPValue::LongString(s.into());
+        let flag = AMQPValue::Boolean(true);
+        for (name, kind, durable) in [
+            (&topic, ExchangeKind::Topic, true),
+            (&headers, ExchangeKind::Headers, true),
+            (&tenant_exchange, ExchangeKind::Headers, false),
+        ] {
+            ch.exchange_declare(
+                name.as_str().into(),
+                kind,
+                ExchangeDeclareOptions {
+                    durable,
+                    auto_delete: !durable,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        }
+        ch.exchange_bind(
+            headers.as_str().into(),
+            topic.as_str().into(),
+            "#".into(),
+            ExchangeBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        let mut tenant_binding = FieldTable::default();
+        tenant_binding.insert("origin_uuid".into(), text("origin-1"));
+        tenant_binding.insert("tenant_uuid".into(), text("tenant-a"));
+        ch.exchange_bind(
+            tenant_exchange.as_str().into(),
+            headers.as_str().into(),
+            "".into(),
+            ExchangeBindOptions::default(),
+            tenant_binding,
+        )
+        .await
+        .unwrap();
+        let table = |entries: Vec<(&str, AMQPValue)>| {
+            let mut table = FieldTable::default();
+            for (key, value) in entries {
+                table.insert(key.into(), value);
+            }
+            table
+        };
+        // (queue, exchange, routing key, binding arguments)
+        let bindings = [
+            (
+                "by-name",
+                &headers,
+                "",
+                table(vec![
+                    ("name", text("call_created")),
+                    ("x-match", text("all")),
+                ]),
+            ),
+            (
+                "by-user",
+                &headers,
+                "",
+                table(vec![
+                    ("user_uuid:u1", flag.clone()),
+                    ("x-match", text("all")),
+                ]),
+            ),
+            (
+                "any",
+                &headers,
+                "",
+                table(vec![
+                    ("user_uuid:*", flag.clone()),
+                    ("name", text("call_ended")),
+                    ("x-match", text("any")),
+                ]),
+            ),
+            ("everything", &headers, "", FieldTable::default()),
+            (
+                "tenant-a",
+                &tenant_exchange,
+                "",
+                table(vec![("user_uuid:*", flag.clone())]),
+            ),
+            (
+                "both-ways",
+                &headers,
+                "",
+                table(vec![("name", text("auth_tenant_added"))]),
+            ),
+            ("both-ways", &topic, "auth.#", FieldTable::default()),
+            ("topic-calls", &topic, "calls.#", FieldTable::default()),
+        ];
+        let queue_of = |label: &str| format!("conf-wazo-{label}-{suffix}");
+        for label in [
+            "by-name",
+            "by-user",
+            "any",
+            "everything",
+            "tenant-a",
+            "both-ways",
+            "topic-calls",
+        ] {
+            ch.queue_declare(
+                queue_of(label).as_str().into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        }
+        for (label, exchange, key, arguments) in bindings {
+            ch.queue_bind(
+                queue_of(label).as_str().into(),
+                exchange.as_str().into(),
+                key.into(),
+                QueueBindOptions::default(),
+                arguments,
+            )
+            .await
+            .unwrap();
+        }
+        let tenant = |t: &str| ("tenant_uuid", text(t));
+        let origin = ("origin_uuid", text("origin-1"));
+        // (body, exchange, routing key, headers)
+        let messages = [
+            (
+                "created-u1",
+                &headers,
+                "calls.call.created",
+                vec![
+                    ("name", text("call_created")),
+                    origin.clone(),
+                    tenant("tenant-a"),
+                    ("user_uuid:u1", flag.clone()),
+                ],
+            ),
+            (
+                "created-u2",
+                &headers,
+                "calls.call.created",
+                vec![
+                    ("name", text("call_created")),
+                    origin.clone(),
+                    tenant("tenant-b"),
+                    ("user_uuid:u2", flag.clone()),
+                ],
+            ),
+            (
+                "flag-false",
+                &headers,
+                "calls.call.updated",
+                vec![
+                    ("name", text("call_updated")),
+                    origin.clone(),
+                    tenant("tenant-a"),
+                    ("user_uuid:u1", AMQPValue::Boolean(false)),
+                ],
+            ),
+            (
+                "ended",
+                &headers,
+                "calls.call.ended",
+                vec![
+                    ("name", text("call_ended")),
+                    origin.clone(),
+                    tenant("tenant-b"),
+                ],
+            ),
+            (
+                "tenant-wide",
+                &headers,
+                "config.user.created",
+                vec![
+                    ("name", text("user_created")),
+                    origin.clone(),
+                    tenant("tenant-a"),
+                    ("user_uuid:*", flag.clone()),
+                    ("conference_id", AMQPValue::LongInt(4001)),
+                ],
+            ),
+            (
+                "other-origin",
+                &headers,
+                "config.user.created",
+                vec![
+                    ("name", text("user_created")),
+                    ("origin_uuid", text("origin-2")),
+                    tenant("tenant-a"),
+                    ("user_uuid:*", flag.clone()),
+                ],
+            ),
+            (
+                "via-xivo",
+                &topic,
+                "auth.tenants.t.created",
+                vec![
+                    ("name", text("auth_tenant_added")),
+                    origin.clone(),
+                    tenant("tenant-a"),
+                    ("user_uuid:*", flag.clone()),
+                ],
+            ),
+        ];
+        let mut seen = Vec::new();
+        for (body, exchange, key, entries) in messages {
+            let confirm = ch
+                .basic_publish(
+                    exchange.as_str().into(),
+                    key.into(),
+                    BasicPublishOptions::default(),
+                    body.as_bytes(),
+                    BasicProperties::default()
+                        .with_headers(table(entries))
+                        .with_delivery_mode(2),
+                )
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            seen.push(format!(
+                "{body}: {}",
+                if confirm.is_ack() { "ack" } else { "nack" }
+            ));
+        }
+        for label in [
+            "by-name",
+            "by-user",
+            "any",
+            "everything",
+            "tenant-a",
+            "both-ways",
+            "topic-calls",
+        ] {
+            let queue = queue_of(label);
+            let mut bodies = Vec::new();
+            while let Ok(Some(message)) = ch
+                .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+            {
+                bodies.push(String::from_utf8_lossy(&message.delivery.data).into_owned());
+            }
+            seen.push(format!("{label}: {}", bodies.join(" ")));
+        }
+        for name in [&tenant_exchange, &headers, &topic] {
+            let _ = ch
+                .exchange_delete(name.as_str().into(), ExchangeDeleteOptions::default())
+                .await;
+        }
+        seen
+    })
+}
+
 fn max_length_and_counts(connection: lapin::Connection, suffix: String) -> Boxed<Vec<String>> {
     Box::pin(async move {
         let ch = connection.create_channel().await.unwrap();
@@ -486,6 +762,7 @@ fn max_length_and_counts(connection: lapin::Connection, suffix: String) -> Boxed
 #[case::topic_table("topic_table", topic_table)]
 #[case::headers_and_returns("headers_and_returns", headers_and_returns)]
 #[case::max_length_and_counts("max_length_and_counts", max_length_and_counts)]
+#[case::wazo_topology("wazo_topology", wazo_topology)]
 #[tokio::test]
 async fn same_outcome_as_rabbitmq(#[case] name: &str, #[case] case: Case) {
     let broker = common::start().await;

@@ -131,3 +131,56 @@ impl TestBus {
         })
     }
 }
+
+/// Whether `python3 -c 'import kombu'` works; a loud SKIPPED line when not,
+/// unless `SWITCHBOARD_REQUIRE_KOMBU=1` (set by `.ci/run`), which fails.
+pub fn kombu(test: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import kombu"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        if std::env::var("SWITCHBOARD_REQUIRE_KOMBU").as_deref() == Ok("1") {
+            panic!(
+                "{test}: kombu is required (SWITCHBOARD_REQUIRE_KOMBU=1) but python3 cannot import it"
+            );
+        }
+        eprintln!("SKIPPED: {test}: python3 cannot import kombu (pip install kombu)");
+    }
+    found
+}
+
+/// Whether container tests must run (`SWITCHBOARD_REQUIRE_DOCKER=1`, set by
+/// `.ci/run`) rather than skip when no engine or image is available.
+pub fn docker_required() -> bool {
+    std::env::var("SWITCHBOARD_REQUIRE_DOCKER").as_deref() == Ok("1")
+}
+
+/// The Docker engine and the image `--broker container` would run, or
+/// `None` (after a loud SKIPPED line) when there is no engine or no image —
+/// unless `SWITCHBOARD_REQUIRE_DOCKER=1`, which fails.
+pub async fn container_engine(
+    test: &str,
+) -> Option<(
+    switchboard::provision::container::Engine,
+    switchboard::provision::ChosenImage,
+)> {
+    use switchboard::provision::container::Engine;
+    let found = async {
+        let engine = Engine::connect().await?;
+        let chosen = engine.choose_image(None).await?;
+        Ok::<_, switchboard::provision::ContainerError>((engine, chosen))
+    };
+    match found.await {
+        Ok(found) => Some(found),
+        Err(error) if docker_required() => {
+            panic!(
+                "{test}: a Docker engine and a RabbitMQ image are required (SWITCHBOARD_REQUIRE_DOCKER=1): {error}"
+            )
+        }
+        Err(error) => {
+            eprintln!("SKIPPED: {test}: {error}");
+            None
+        }
+    }
+}

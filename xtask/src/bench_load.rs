@@ -6,7 +6,9 @@
 //! hurts them alike) and compared by their median rates:
 //!
 //! - `switchboard load` with the call mix, every step at its arrival and an
-//!   arrival rate far above what can be published (so it runs flat out);
+//!   arrival rate far above what can be published (so it runs flat out),
+//!   in the documented profile and with `--profile wazo` (current Wazo's
+//!   headers and bodies, on `wazo-headers`);
 //! - the bare amqprs loop `examples/bench_bare_publisher.rs`, publishing a
 //!   fixed 400-byte body: the ceiling for a Rust publisher;
 //! - the same loop with the headers every `switchboard load` message
@@ -144,6 +146,7 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
     let mut bare = Vec::new();
     let mut bare_headers = Vec::new();
     let mut generator = Vec::new();
+    let mut generator_wazo = Vec::new();
     let mut python = Vec::new();
     let mut generation = Vec::new();
     for round in 0..settings.runs {
@@ -153,9 +156,11 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
         if round % 2 == 0 {
             bare.push(run_bare(&release, &settings, BareMode::Plain)?);
             bare_headers.push(run_bare(&release, &settings, BareMode::Headers)?);
-            generator.push(run_switchboard(&release, &settings)?);
+            generator.push(run_switchboard(&release, &settings, "documented")?);
+            generator_wazo.push(run_switchboard(&release, &settings, "wazo")?);
         } else {
-            generator.push(run_switchboard(&release, &settings)?);
+            generator_wazo.push(run_switchboard(&release, &settings, "wazo")?);
+            generator.push(run_switchboard(&release, &settings, "documented")?);
             bare_headers.push(run_bare(&release, &settings, BareMode::Headers)?);
             bare.push(run_bare(&release, &settings, BareMode::Plain)?);
         }
@@ -170,6 +175,7 @@ pub fn run(extra: &[&str]) -> anyhow::Result<()> {
             bare: median(&bare),
             bare_headers: median(&bare_headers),
             generator: median(&generator),
+            generator_wazo: median(&generator_wazo),
             kombu: python.first().map(|_| median(&python)),
         },
     );
@@ -288,7 +294,9 @@ fn run_kombu(script: &Path, settings: &Settings) -> anyhow::Result<Measure> {
     Ok(measure)
 }
 
-fn run_switchboard(release: &Path, settings: &Settings) -> anyhow::Result<Measure> {
+/// `switchboard load` with the call mix in `profile` (`documented`, or
+/// `wazo`: wazo-bus's headers and bodies, published on `wazo-headers`).
+fn run_switchboard(release: &Path, settings: &Settings, profile: &str) -> anyhow::Result<Measure> {
     // About `messages` messages: the call mix averages a little over 8 per instance.
     let instances = (settings.messages / 8).max(1);
     let mut command = Command::new(release.join("switchboard"));
@@ -302,6 +310,8 @@ fn run_switchboard(release: &Path, settings: &Settings) -> anyhow::Result<Measur
             EXCHANGE,
             "--mix",
             CALL_MIX,
+            "--profile",
+            profile,
         ])
         .args(["--rate", "10000000", "--speed", "inf", "--format", "json"])
         .args(["--count", &instances.to_string()])
@@ -418,6 +428,7 @@ struct Medians {
     bare: Measure,
     bare_headers: Measure,
     generator: Measure,
+    generator_wazo: Measure,
     kombu: Option<Measure>,
 }
 
@@ -426,6 +437,7 @@ fn print_table(settings: &Settings, medians: &Medians) {
         bare,
         bare_headers,
         generator,
+        generator_wazo,
         kombu,
     } = medians;
     println!(
@@ -449,6 +461,7 @@ fn print_table(settings: &Settings, medians: &Medians) {
         bare_headers,
     );
     row("switchboard load, call mix", generator);
+    row("switchboard load --profile wazo, call mix", generator_wazo);
     if let Some(kombu) = kombu {
         row("kombu (Python), fixed 400-byte body", kombu);
     }
@@ -468,6 +481,13 @@ fn print_table(settings: &Settings, medians: &Medians) {
     println!(
         "bare with headers / bare: {headers_cost:.2} (what the headers cost RabbitMQ and amqprs: \
          the ceiling for any publisher of Wazo messages)"
+    );
+    println!(
+        "switchboard --profile wazo / documented: {:.2} (what current Wazo's larger headers and bodies cost; \
+         CPU per message {:.1} vs {:.1} µs)",
+        generator_wazo.rate / generator.rate.max(1.0),
+        generator_wazo.cpu_us_per_message(),
+        generator.cpu_us_per_message()
     );
     if let Some(kombu) = kombu {
         let versus_kombu = generator.rate / kombu.rate.max(1.0);

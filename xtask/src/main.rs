@@ -2,12 +2,14 @@
 //!
 //! One module per task. `cargo xtask --help` lists them.
 
+mod apt_sources;
 mod bench_broker;
 mod bench_load;
 mod bench_websocketd;
 mod ci;
 mod conformance;
 mod rabbitmq;
+mod rabbitmq_image;
 mod shell;
 
 use std::process::ExitCode;
@@ -21,10 +23,21 @@ Tasks:
                      the README's test command and what .ci/run calls
   rabbitmq up        start the local RabbitMQ (rabbitmq-server -detached) unless it already
                      answers on 127.0.0.1:5672, and wait until it accepts AMQP
-  rabbitmq status    say whether RabbitMQ answers on 127.0.0.1:5672
-  rabbitmq down      stop the local RabbitMQ (rabbitmqctl stop)
-  conformance        run only the broker conformance cases (embedded vs RabbitMQ) and print
-                     a table case × broker
+  rabbitmq up --container [--image IMAGE]
+                     start RabbitMQ in the container switchboard-rabbitmq (Docker engine at
+                     DOCKER_HOST; image: the official one if present or pullable, else the
+                     offline one), wait for an AMQP login, print its URL on stdout
+  rabbitmq status [--container]
+                     say whether the local RabbitMQ and the container answer, and where
+                     (--container: only the container, failing when it does not answer)
+  rabbitmq down [--container]
+                     stop the local RabbitMQ (rabbitmqctl stop), or remove the container
+  rabbitmq image [--rebuild]
+                     build the offline image switchboard/rabbitmq:offline from this machine's
+                     apt sources (debootstrap + import; needs root), unless it exists
+  conformance [--broker local|container[:IMAGE]]
+                     run only the broker conformance cases (embedded vs RabbitMQ, local or
+                     in a container started for the run) and print a table case × broker
   bench broker [--messages N]
                      the embedded broker against the local RabbitMQ, same client code:
                      rates, latency, routing cost, start-up; each figure with its ratio
@@ -42,10 +55,11 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let outcome = match args.as_slice() {
         ["ci"] => ci::run(),
-        ["rabbitmq", "up"] => rabbitmq::up(),
-        ["rabbitmq", "status"] => rabbitmq::status(),
-        ["rabbitmq", "down"] => rabbitmq::down(),
-        ["conformance"] => conformance::run(),
+        ["rabbitmq", "up", extra @ ..] => rabbitmq::up_command(extra),
+        ["rabbitmq", "status", extra @ ..] => rabbitmq::status_command(extra),
+        ["rabbitmq", "down", extra @ ..] => rabbitmq::down_command(extra),
+        ["rabbitmq", "image", extra @ ..] => rabbitmq_image::run(extra),
+        ["conformance", extra @ ..] => conformance::run(extra),
         ["bench", "broker", extra @ ..] => bench_broker::run(extra),
         ["bench", "load", extra @ ..] => bench_load::run(extra),
         ["bench", "websocketd", extra @ ..] => bench_websocketd::run(extra),

@@ -45,7 +45,7 @@ pub enum CatalogCommand {
     /// Show one event (or Phone.com data type): description, templates, fields, example.
     Show {
         /// An event name (`call_created`), an AMI event name (`QueueMemberStatus`)
-        /// or a Phone.com data type (`call`, `message`, `call_log`, `recording`).
+        /// or a Phone.com data type (`call`, `message`, `call-log`, `recording`, `api-error`).
         name: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -405,10 +405,27 @@ fn print_errata(out: &mut impl Write, format: OutputFormat) -> std::io::Result<(
     let all: &[Erratum] = errata();
     let current = differences::differences();
     if format == OutputFormat::Json {
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &serde_json::json!({"errata": all, "document_vs_current_wazo": current}),
-        )?;
+        // One array, each object tagged with its section, so that a reader
+        // of the errata alone can keep reading them by `id`.
+        let tagged = |section: &str, value: Value| match value {
+            Value::Object(mut object) => {
+                object.insert("section".into(), Value::String(section.to_owned()));
+                Value::Object(object)
+            }
+            other => other,
+        };
+        let rows: Vec<Value> = all
+            .iter()
+            .filter_map(|erratum| serde_json::to_value(erratum).ok())
+            .map(|value| tagged("errata", value))
+            .chain(
+                current
+                    .iter()
+                    .filter_map(|difference| serde_json::to_value(difference).ok())
+                    .map(|value| tagged("document_vs_current_wazo", value)),
+            )
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
         return writeln!(out);
     }
     for erratum in all {

@@ -12,6 +12,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::format::OutputFormat;
+use super::profile_args::{PUBLISH_HELP, ProfileArg};
 use crate::load::junit::to_junit;
 use crate::load::slo::Verdict;
 use crate::load::{
@@ -19,7 +20,7 @@ use crate::load::{
     RampOptions, Rate, Slo, Speed, find_max, run as run_load,
 };
 use crate::provision::{self, BrokerSpec, Provisioned};
-use crate::sink::WAZO_EXCHANGE;
+use crate::sink::{WAZO_EXCHANGE, WAZO_HEADERS_EXCHANGE};
 
 /// Play many scenario instances at once against a broker and measure it.
 ///
@@ -99,9 +100,17 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = AckArg::Auto)]
     pub consumer_ack: AckArg,
 
-    /// The exchange to publish on.
+    /// The topic exchange (the document's `xivo`; with `--profile wazo`
+    /// only wazo-auth's events are published there).
     #[arg(long, default_value = WAZO_EXCHANGE, value_name = "NAME")]
     pub exchange: String,
+
+    #[arg(long, value_enum, default_value_t = ProfileArg::Documented, help = PUBLISH_HELP)]
+    pub profile: ProfileArg,
+
+    /// The headers exchange of `--profile wazo`; its consumers bind only `#` there.
+    #[arg(long, default_value = WAZO_HEADERS_EXCHANGE, value_name = "NAME")]
+    pub headers_exchange: String,
 
     /// The base seed; each instance's seed derives from it.
     #[arg(long, default_value_t = crate::scenario::DEFAULT_SEED, value_name = "N")]
@@ -193,7 +202,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let slo: Option<Slo> = args.slo.as_deref().map(str::parse).transpose()?;
     let mix: Mix = args.mix.parse()?;
     let scenarios = mix.load(&args.scenarios)?;
-    let source = InstanceSource::new(scenarios, args.seed)?;
+    let source = InstanceSource::with_profile(scenarios, args.seed, args.profile.into())?;
     let rate = match (args.rate, args.event_rate) {
         (Some(rate), _) => Rate::Instances(rate),
         (None, Some(rate)) => Rate::Events(rate),
@@ -225,6 +234,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         rate,
     );
     options.exchange = args.exchange.clone();
+    options.profile = args.profile.into();
+    options.headers_exchange = args.headers_exchange.clone();
     options.duration = args.duration;
     options.count = args.count;
     if args.find_max {

@@ -105,7 +105,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 fn init_tracing(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
+        // Provisioning says which broker it starts (the image a container
+        // runs, and why that one) even without -v.
+        0 => "warn,switchboard::provision=info",
         1 => "debug",
         _ => "trace",
     };

@@ -159,10 +159,13 @@ async fn run_wazo(
     )
     .await?;
     eprintln!(
-        "run: playing \"{}\" (seed {}, profile {}) on {} exchange '{}', recording {}",
+        "run: playing \"{}\" (seed {}{}) on {} exchange '{}', recording {}",
         scenario.name,
         options.seed.unwrap_or(scenario.seed),
-        options.profile,
+        match options.profile {
+            crate::catalog::wazo::Profile::Documented => "",
+            crate::catalog::wazo::Profile::Wazo => ", profile wazo",
+        },
         harness.url(),
         match options.profile {
             crate::catalog::wazo::Profile::Documented => args.bus.exchange.as_str(),

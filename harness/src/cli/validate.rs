@@ -17,7 +17,9 @@ use crate::contract::{self, DialectChoice, Report, Violation};
 ///
 /// Reads JSON messages (one per line, one document, or an array of them). Wazo
 /// messages may be bare envelopes {name, origin_uuid, required_acl, data} or
-/// records {routing_key, headers, body}. Reports, for each message, unknown or
+/// records {routing_key, headers, body}. Whatever switchboard records is read
+/// too: `run`/`tap`/`receive --record` files, their `--format json` output,
+/// and `check` snapshots (callback checks and summary lines are skipped). Reports, for each message, unknown or
 /// removed events, routing keys and ACLs that do not match their templates, and
 /// missing, unexpected or mistyped fields with their JSON path.
 ///
@@ -79,6 +81,8 @@ struct Output<'a> {
     source: String,
     total: usize,
     failed: usize,
+    /// Recorded lines that hold no message (callback checks, summaries).
+    skipped: usize,
     reports: Vec<MessageReport<'a>>,
 }
 
@@ -95,8 +99,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_ERROR));
         }
     };
-    let messages = match contract::parse_messages(&text) {
-        Ok(messages) => messages,
+    let input = match contract::parse_input(&text) {
+        Ok(input) => input,
         Err(error) => {
             eprintln!(
                 "switchboard: {source}: line {}: not valid JSON: {}",
@@ -106,7 +110,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let dialect = DialectChoice::from(args.dialect);
-    let checked: Vec<(usize, Report)> = messages
+    let checked: Vec<(usize, Report)> = input
+        .messages
         .iter()
         .map(|input| {
             let report = contract::check_with(&input.message, dialect, args.profile.into());
@@ -116,9 +121,10 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let failed = checked.iter().filter(|(_, report)| !report.is_ok()).count();
 
     let mut stdout = std::io::stdout().lock();
+    let skipped = input.skipped.len();
     let written = match args.format {
-        OutputFormat::Json => write_json(&mut stdout, &source, &checked, failed),
-        OutputFormat::Text => write_text(&mut stdout, &source, &checked, failed),
+        OutputFormat::Json => write_json(&mut stdout, &source, &checked, failed, skipped),
+        OutputFormat::Text => write_text(&mut stdout, &source, &checked, failed, skipped),
     };
     if let Err(error) = written {
         // A closed pipe (`| head`) is the reader's choice, not a failure.
@@ -148,11 +154,13 @@ fn write_json(
     source: &str,
     checked: &[(usize, Report)],
     failed: usize,
+    skipped: usize,
 ) -> std::io::Result<()> {
     let output = Output {
         source: source.to_owned(),
         total: checked.len(),
         failed,
+        skipped,
         reports: checked
             .iter()
             .map(|(line, report)| MessageReport {
@@ -172,13 +180,21 @@ fn write_text(
     source: &str,
     checked: &[(usize, Report)],
     failed: usize,
+    skipped: usize,
 ) -> std::io::Result<()> {
     for (line, report) in checked {
         writeln!(out, "{source}:{line}: {report}")?;
     }
+    let skipped = if skipped > 0 {
+        format!(
+            " ({skipped} recorded line(s) without a message skipped: callback checks, summaries)"
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{} message(s), {} conform, {failed} with violations",
+        "{} message(s), {} conform, {failed} with violations{skipped}",
         checked.len(),
         checked.len() - failed
     )

@@ -31,7 +31,7 @@ mod schema_check;
 mod violation;
 mod wazo;
 
-pub use input::{InputError, InputMessage, parse_messages};
+pub use input::{Input, InputError, InputMessage, Skipped, parse_input, parse_messages};
 pub use phonecom::check_phonecom;
 pub use profile_schema::body_schema;
 pub use violation::{Dialect, Report, Violation};

@@ -132,7 +132,7 @@ fn apply(object: &mut Map<String, Value>, key: &str, presence: Presence) {
     match presence {
         Presence::Absent => {
             if let Some(Value::Object(properties)) = object.get_mut("properties") {
-                properties.remove(key);
+                properties.shift_remove(key);
             }
         }
         Presence::Tolerated | Presence::Optional => {}

@@ -108,7 +108,7 @@ impl fmt::Display for Violation {
             } => write!(f, "{path}: event `{name}` was removed in {removed_in}"),
             Violation::UnknownDataType { path, data_type } => write!(
                 f,
-                "{path}: unknown data_type `{data_type}`: expected call, message, call_log or recording"
+                "{path}: unknown data_type `{data_type}`: expected call, message, call-log, recording or api-error"
             ),
             Violation::RoutingKeyMismatch {
                 path,

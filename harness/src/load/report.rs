@@ -83,8 +83,10 @@ pub struct LoadReport {
     pub run_id: String,
     /// The brokers, without credentials.
     pub brokers: Vec<String>,
-    /// The exchange published on.
+    /// The exchange published on (`wazo-headers` with `--profile wazo`).
     pub exchange: String,
+    /// Which wire format (`documented` or `wazo`).
+    pub profile: crate::catalog::wazo::Profile,
     /// Publishing connections × channels per connection.
     pub connections: usize,
     /// Channels per connection.
@@ -149,7 +151,8 @@ impl LoadReport {
         Self {
             run_id: shared.run_id.clone(),
             brokers: options.brokers.iter().map(ToString::to_string).collect(),
-            exchange: options.exchange.clone(),
+            exchange: options.topology().publish_exchange().to_owned(),
+            profile: options.profile,
             connections: options.connections,
             channels: options.channels,
             confirms: options.confirms,
@@ -198,9 +201,10 @@ impl LoadReport {
         );
         let _ = writeln!(
             out,
-            "  brokers      {} · exchange '{}' · {} connection(s) × {} channel(s) · confirms {} · {} consumer(s) per binding",
+            "  brokers      {} · exchange '{}' (profile {}) · {} connection(s) × {} channel(s) · confirms {} · {} consumer(s) per binding",
             self.brokers.join(", "),
             self.exchange,
+            self.profile,
             self.connections,
             self.channels,
             if self.confirms { "on" } else { "off" },

@@ -13,7 +13,7 @@
 //! | [`connect`](mod@connect) | opening a connection with a deadline and a clear error |
 //! | [`close_reason`] | keeping the broker's reply when it closes a channel |
 //! | [`embedded`] | the in-process `switchboard-broker` |
-//! | [`container`] | a RabbitMQ container started with testcontainers |
+//! | [`container`](mod@container) | a RabbitMQ container started through the Docker engine |
 //! | [`local`] | a private node of an installed `rabbitmq-server` |
 
 pub mod amqp_url;
@@ -29,7 +29,7 @@ use std::str::FromStr;
 
 pub use amqp_url::{AmqpUrl, AmqpUrlError};
 pub use connect::{ConnectError, DEFAULT_CONNECT_TIMEOUT, connect};
-pub use container::{ContainerBroker, ContainerError, ContainerImage};
+pub use container::{ChosenImage, ContainerBroker, ContainerError, ContainerImage};
 pub use embedded::EmbeddedError;
 pub use local::{LocalError, LocalNode, LocalOptions};
 
@@ -41,8 +41,10 @@ pub enum BrokerSpec {
     Embedded,
     /// A broker that is already running: switchboard neither starts nor stops it.
     Url(AmqpUrl),
-    /// A RabbitMQ container started through the Docker engine.
-    Container(ContainerImage),
+    /// A RabbitMQ container started through the Docker engine: from this
+    /// image, or (`None`) from the official image when it is present or can
+    /// be pulled, else from the offline image `cargo xtask rabbitmq image` builds.
+    Container(Option<ContainerImage>),
     /// A private node of the `rabbitmq-server` installed on this machine.
     Local(LocalOptions),
 }
@@ -83,12 +85,12 @@ impl FromStr for BrokerSpec {
         match value {
             "embedded" => return Ok(Self::Embedded),
             "local" => return Ok(Self::Local(LocalOptions::default())),
-            "container" => return Ok(Self::Container(ContainerImage::default())),
+            "container" => return Ok(Self::Container(None)),
             _ => {}
         }
         if let Some(reference) = value.strip_prefix("container:") {
             return ContainerImage::parse(reference)
-                .map(Self::Container)
+                .map(|image| Self::Container(Some(image)))
                 .ok_or_else(|| BrokerSpecError::Image {
                     image: reference.to_owned(),
                 });
@@ -104,7 +106,8 @@ impl fmt::Display for BrokerSpec {
         match self {
             Self::Embedded => f.write_str("embedded"),
             Self::Url(url) => write!(f, "{url}"),
-            Self::Container(image) => write!(f, "container:{image}"),
+            Self::Container(None) => f.write_str("container"),
+            Self::Container(Some(image)) => write!(f, "container:{image}"),
             Self::Local(_) => f.write_str("local"),
         }
     }
@@ -189,7 +192,7 @@ pub async fn provision(spec: &BrokerSpec) -> Result<Provisioned, ProvisionError>
             (broker.url(), Guard::Embedded(broker))
         }
         BrokerSpec::Container(image) => {
-            let container = ContainerBroker::start(image).await?;
+            let container = ContainerBroker::start(image.as_ref()).await?;
             (
                 container.url().clone(),
                 Guard::Container(Box::new(container)),
@@ -215,10 +218,14 @@ mod tests {
     #[rstest]
     #[case("embedded", BrokerSpec::Embedded)]
     #[case("local", BrokerSpec::Local(LocalOptions::default()))]
-    #[case("container", BrokerSpec::Container(ContainerImage::default()))]
+    #[case("container", BrokerSpec::Container(None))]
     #[case(
         "container:rabbitmq:3.13-management",
-        BrokerSpec::Container(ContainerImage::new("rabbitmq", "3.13-management"))
+        BrokerSpec::Container(Some(ContainerImage::new("rabbitmq", "3.13-management")))
+    )]
+    #[case(
+        "container:switchboard/rabbitmq:offline",
+        BrokerSpec::Container(Some(ContainerImage::offline()))
     )]
     #[case(
         "amqp://guest:guest@127.0.0.1:5672/%2f",
@@ -246,6 +253,14 @@ mod tests {
             value.parse::<BrokerSpec>().unwrap_err().to_string(),
             message
         );
+    }
+
+    #[rstest]
+    #[case("container")]
+    #[case("container:rabbitmq:3.13-management")]
+    #[case("embedded")]
+    fn display_gives_back_what_was_parsed(#[case] value: &str) {
+        assert_eq!(value.parse::<BrokerSpec>().unwrap().to_string(), value);
     }
 
     #[test]

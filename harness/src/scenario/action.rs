@@ -414,7 +414,8 @@ pub enum Action {
         kind: MessageKind,
         /// Received or sent by `user`.
         direction: MessageDirection,
-        /// The user whose inbox holds it.
+        /// The user whose inbox holds it, or a tenant for a message received
+        /// on its main number (no extension owns that inbox).
         user: String,
         /// The outside party at the other end.
         party: String,
@@ -436,6 +437,20 @@ pub enum Action {
         call: String,
         /// Its length; the time the call was up when absent.
         duration: Option<Duration>,
+    },
+    /// `api.error`: a request to Phone.com's API returned an error.
+    /// Phone.com only.
+    ApiError {
+        /// The HTTP method (`GET`).
+        method: String,
+        /// The path requested.
+        url: String,
+        /// The status answered (400–599).
+        status: u16,
+        /// The error's message; Phone.com's wording of the status when absent.
+        error: Option<String>,
+        /// The size of the request's body in bytes.
+        body_size: u64,
     },
     /// `ami`: a raw AMI event.
     Ami {
@@ -544,6 +559,11 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
     spec("mms.send", &["message", "from", "to", "media"], &["text"]),
     spec("call_log.available", &["call"], &[]),
     spec("recording.available", &["call"], &["duration"]),
+    spec(
+        "api.error",
+        &["url", "status"],
+        &["method", "error", "body_size"],
+    ),
     spec("ami", &["event"], &["fields"]),
     spec("emit", &["event"], &["fields"]),
 ];

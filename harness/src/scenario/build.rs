@@ -17,7 +17,7 @@ use super::parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, Tenant
 use super::raw::{RawScenario, RawStep};
 use super::timing::{At, parse_duration};
 use super::tokens::{PURPOSES, TokenSpec};
-use super::{Scenario, Step};
+use super::{PhonecomTiming, Scenario, Step};
 
 /// The seed used when a scenario gives none.
 pub const DEFAULT_SEED: u64 = 1;
@@ -41,6 +41,7 @@ pub(crate) fn build(source: &SourceFile, raw: RawScenario) -> Result<Scenario, V
             }
         },
     };
+    let phonecom = build_phonecom(source, &raw, &mut diagnostics);
     let parties = build_parties(source, &raw, &mut diagnostics);
     let tokens = build_tokens(source, &raw, &parties, &mut diagnostics);
     let context = Context {
@@ -68,6 +69,7 @@ pub(crate) fn build(source: &SourceFile, raw: RawScenario) -> Result<Scenario, V
             ami: raw.ami,
             utc_offset,
             origin_uuid: raw.origin_uuid,
+            phonecom,
             parties,
             tokens,
             steps,
@@ -82,6 +84,30 @@ fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, String> {
     let format = time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
     time::UtcOffset::parse(text, &format)
         .map_err(|_| format!("bad utc_offset \"{text}\"; expected e.g. \"-05:00\" or \"+01:00\""))
+}
+
+/// `[phonecom]`: each duration given replaces Phone.com's published spacing.
+fn build_phonecom(
+    source: &SourceFile,
+    raw: &RawScenario,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> PhonecomTiming {
+    let mut timing = PhonecomTiming::default();
+    let Some(given) = &raw.phonecom else {
+        return timing;
+    };
+    for (text, field) in [
+        (&given.connecting_delay, &mut timing.connecting_delay),
+        (&given.completed_gap, &mut timing.completed_gap),
+    ] {
+        if let Some(text) = text {
+            match parse_duration(text.get_ref()) {
+                Ok(duration) => *field = duration,
+                Err(message) => diagnostics.push(source.diagnostic(text.span(), message)),
+            }
+        }
+    }
+    timing
 }
 
 fn build_parties(
@@ -358,6 +384,13 @@ fn describe_arguments(spec: &ActionSpec) -> String {
     }
 }
 
+/// Whether a received message's `to` is a tenant (its main number) rather than a user.
+fn received_by_tenant(parties: &PartySpecs, handle: &str, direction: MessageDirection) -> bool {
+    direction == MessageDirection::Received
+        && !parties.users.contains_key(handle)
+        && parties.tenants.contains_key(handle)
+}
+
 fn owned(value: &Spanned<String>) -> String {
     value.get_ref().clone()
 }
@@ -581,6 +614,28 @@ impl Context<'_> {
                     })
                     .transpose()?,
             },
+            "api.error" => {
+                let status = args.required(&raw.status, "status")?;
+                if !(400..=599).contains(status.get_ref()) {
+                    return Err(self.source.diagnostic(
+                        status.span(),
+                        format!(
+                            "status {} is not an error; an API error has a status from 400 to 599",
+                            status.get_ref()
+                        ),
+                    ));
+                }
+                Action::ApiError {
+                    method: raw.method.as_ref().map_or_else(
+                        || "GET".to_string(),
+                        |method| method.get_ref().to_uppercase(),
+                    ),
+                    url: owned(args.required(&raw.url, "url")?),
+                    status: *status.get_ref(),
+                    error: raw.error.as_ref().map(owned),
+                    body_size: raw.body_size.as_ref().map_or(0, |size| *size.get_ref()),
+                }
+            }
             "conference.join" => Action::ConferenceJoin {
                 conference: self.conference(args.required(&raw.conference, "conference")?)?,
                 party: self.party(args.required(&raw.party, "party")?)?,
@@ -779,7 +834,12 @@ impl Context<'_> {
             MessageDirection::Received => (to, from),
             MessageDirection::Sent => (from, to),
         };
-        let user = self.user(user)?;
+        // A tenant's inbox is its main number's, which no extension owns.
+        let user = if received_by_tenant(self.parties, user.get_ref(), direction) {
+            owned(user)
+        } else {
+            self.user(user)?
+        };
         if !self.parties.externals.contains_key(party.get_ref()) {
             return Err(unknown(
                 self.source,

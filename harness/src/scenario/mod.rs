@@ -15,6 +15,7 @@ mod action;
 mod build;
 mod location;
 mod parties;
+mod phonecom;
 mod raw;
 mod timing;
 mod tokens;
@@ -32,6 +33,7 @@ pub use action::{
 pub use build::DEFAULT_SEED;
 pub use location::{Diagnostic, Location, SourceFile};
 pub use parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
+pub use phonecom::PhonecomTiming;
 pub use timing::At;
 pub use tokens::{PURPOSES, TokenSpec};
 
@@ -54,6 +56,8 @@ pub struct Scenario {
     pub utc_offset: time::UtcOffset,
     /// The platform uuid (`origin_uuid` of every message); generated when absent.
     pub origin_uuid: Option<Uuid>,
+    /// How the Phone.com dialect spaces leg steps (`[phonecom]`).
+    pub phonecom: PhonecomTiming,
     /// The declared parties.
     pub parties: PartySpecs,
     /// Tokens for the Wazo WebSocket (`[tokens.<name>]`), by name.

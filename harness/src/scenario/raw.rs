@@ -22,6 +22,7 @@ pub(crate) struct RawScenario {
     pub ami: bool,
     pub utc_offset: Option<Spanned<String>>,
     pub origin_uuid: Option<Uuid>,
+    pub phonecom: Option<RawPhonecom>,
     #[serde(default)]
     pub tenants: BTreeMap<String, RawTenant>,
     #[serde(default)]
@@ -36,6 +37,14 @@ pub(crate) struct RawScenario {
     pub tokens: BTreeMap<String, Spanned<RawToken>>,
     #[serde(default)]
     pub steps: Vec<Spanned<RawStep>>,
+}
+
+/// `[phonecom]`: the spacing of leg steps in the Phone.com dialect.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPhonecom {
+    pub connecting_delay: Option<Spanned<String>>,
+    pub completed_gap: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,6 +162,11 @@ pub(crate) struct RawStep {
     pub text: Option<Spanned<String>>,
     pub media: Option<Spanned<Vec<RawMedia>>>,
     pub group: Option<Spanned<Vec<Spanned<String>>>>,
+    pub method: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub status: Option<Spanned<u16>>,
+    pub error: Option<Spanned<String>>,
+    pub body_size: Option<Spanned<u64>>,
 }
 
 /// One MMS attachment as written (`media = [{ filename = "…", type = "…", size = … }]`).
@@ -226,6 +240,11 @@ impl RawStep {
             text,
             media,
             group,
+            method,
+            url,
+            status,
+            error,
+            body_size,
         )
     }
 }

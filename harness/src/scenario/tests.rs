@@ -152,6 +152,7 @@ fn every_listed_action_is_built() {
                 "folder" => "\"old\"",
                 "enabled" => "true",
                 "entry" => "42",
+                "status" => "404",
                 "agent" => "\"agent\"",
                 "conference" => "\"room\"",
                 "tenant" => "\"acme\"",
@@ -167,6 +168,39 @@ fn every_listed_action_is_built() {
         let parsed = Scenario::parse(&SourceFile::new("all.toml", text));
         assert!(parsed.is_ok(), "{}: {}", spec.name, parsed.unwrap_err());
     }
+}
+
+#[test]
+fn phonecom_spacing_defaults_to_phonecoms_and_the_scenario_may_change_it() {
+    let plain = Scenario::parse(&SourceFile::new("p.toml", "name = \"p\"\n".to_string())).unwrap();
+    assert_eq!(plain.phonecom, PhonecomTiming::PUBLISHED);
+    let text = "name = \"p\"\n[phonecom]\nconnecting_delay = \"1s\"\ncompleted_gap = \"0s\"\n";
+    let tuned = Scenario::parse(&SourceFile::new("p.toml", text.to_string())).unwrap();
+    assert_eq!(
+        tuned.phonecom,
+        PhonecomTiming {
+            connecting_delay: Duration::from_secs(1),
+            completed_gap: Duration::ZERO,
+        }
+    );
+    let text = "name = \"p\"\n[phonecom]\ncompleted_gap = \"soon\"\n";
+    let error = Scenario::parse(&SourceFile::new("p.toml", text.to_string())).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("p.toml:3:17: bad duration \"soon\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_api_error_needs_an_error_status() {
+    let text = "name = \"p\"\n[[steps]]\naction = \"api.error\"\nurl = \"/v4/x\"\nstatus = 200\n";
+    let error = Scenario::parse(&SourceFile::new("p.toml", text.to_string())).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "p.toml:5:10: status 200 is not an error; an API error has a status from 400 to 599"
+    );
 }
 
 #[rstest]

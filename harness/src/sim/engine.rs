@@ -11,9 +11,9 @@ use super::calls::{Call, ChannelIds, EndedCall, Phase};
 use super::clock::VirtualClock;
 use super::directory::{Directory, Party};
 use super::event::{
-    CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax,
-    FaxChange, MediaItem, Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service,
-    TextMessage, Timed, VoicemailChange, VoicemailMessage,
+    ApiRequestError, CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction,
+    DomainEvent, Fax, FaxChange, MediaItem, Participant, ParticipantChange, Relocate,
+    RelocatePhase, Role, Service, TextMessage, Timed, VoicemailChange, VoicemailMessage,
 };
 use super::fakes::Fakes;
 use crate::scenario::{
@@ -318,6 +318,26 @@ impl<'a> Engine<'a> {
                 self.emit(DomainEvent::CallForm {
                     user: user.clone(),
                     variables: variables.clone(),
+                });
+                Ok(())
+            }
+            Action::ApiError {
+                method,
+                url,
+                status,
+                error,
+                body_size,
+            } => {
+                let uuid = Fakes::new(self.seed, &format!("api-error/{}", self.step)).uuid();
+                self.emit(DomainEvent::ApiError {
+                    error: ApiRequestError {
+                        uuid,
+                        method: method.clone(),
+                        url: url.clone(),
+                        status: *status,
+                        error: error.clone(),
+                        body_size: *body_size,
+                    },
                 });
                 Ok(())
             }
@@ -909,18 +929,27 @@ impl<'a> Engine<'a> {
         let uuid = fakes.uuid();
         let media = media
             .iter()
-            .map(|item| MediaItem {
-                url: item.url.clone().unwrap_or_else(|| {
-                    format!(
-                        "https://media.example.com/mms/{}/{}",
-                        fakes.uuid(),
-                        item.filename
-                    )
-                }),
-                mime_type: item.mime_type.clone(),
-                size: item.size,
-                filename: item.filename.clone(),
-                thumbnail: item.thumbnail.clone(),
+            .map(|item| {
+                let (url, thumbnail) = match &item.url {
+                    Some(url) => (url.clone(), item.thumbnail.clone()),
+                    None => {
+                        let folder = format!("https://media.example.com/mms/{}", fakes.uuid());
+                        let url = format!("{folder}/{}", item.filename);
+                        let thumbnail = item.thumbnail.clone().or_else(|| {
+                            item.mime_type
+                                .starts_with("image/")
+                                .then(|| format!("{folder}/{}", thumbnail_name(&item.filename)))
+                        });
+                        (url, thumbnail)
+                    }
+                };
+                MediaItem {
+                    url,
+                    mime_type: item.mime_type.clone(),
+                    size: item.size,
+                    filename: item.filename.clone(),
+                    thumbnail,
+                }
             })
             .collect();
         let inbox_id = self.next_inbox_id;
@@ -1363,5 +1392,14 @@ fn well_known_port(service: &str) -> u16 {
         "wazo-chatd" => 9304,
         "wazo-plugind" => 9503,
         _ => 9000,
+    }
+}
+
+/// The name of an image's generated thumbnail, beside it as in Phone.com's
+/// published `message.json` (`my-file.jpg` → `my-file_thumbnail.jpg`).
+fn thumbnail_name(filename: &str) -> String {
+    match filename.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => format!("{stem}_thumbnail.{extension}"),
+        _ => format!("{filename}_thumbnail"),
     }
 }

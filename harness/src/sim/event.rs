@@ -295,6 +295,23 @@ pub struct TextMessage {
     pub media: Vec<MediaItem>,
 }
 
+/// A request to Phone.com's API that returned an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRequestError {
+    /// The event object's id, from the seed.
+    pub uuid: Uuid,
+    /// The HTTP method.
+    pub method: String,
+    /// The path requested.
+    pub url: String,
+    /// The status answered.
+    pub status: u16,
+    /// The error's message, if the scenario gives one.
+    pub error: Option<String>,
+    /// The request body's size in bytes.
+    pub body_size: u64,
+}
+
 /// An MMS attachment, complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaItem {
@@ -493,6 +510,11 @@ pub enum DomainEvent {
         call: CallInfo,
         /// The recording.
         recording: CallRecording,
+    },
+    /// Phone.com only: a request to the platform's API returned an error.
+    ApiError {
+        /// The request and its answer.
+        error: ApiRequestError,
     },
     /// A raw AMI event.
     Ami {

@@ -22,9 +22,9 @@ pub use directory::{
     Agent, Conference, DEFAULT_TENANT, Directory, External, Party, Platform, Tenant, User,
 };
 pub use event::{
-    CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction, DomainEvent, Fax,
-    FaxChange, MediaItem, Participant, ParticipantChange, Relocate, RelocatePhase, Role, Service,
-    TextMessage, Timed, VoicemailChange, VoicemailMessage,
+    ApiRequestError, CallInfo, CallRecording, Channel, ChannelChange, ChannelState, Direction,
+    DomainEvent, Fax, FaxChange, MediaItem, Participant, ParticipantChange, Relocate,
+    RelocatePhase, Role, Service, TextMessage, Timed, VoicemailChange, VoicemailMessage,
 };
 pub use fakes::Fakes;
 
@@ -50,6 +50,8 @@ pub struct Timeline {
     pub ami: bool,
     /// The offset timestamps are shown with.
     pub utc_offset: UtcOffset,
+    /// How the Phone.com dialect spaces leg steps (the scenario's `[phonecom]`).
+    pub phonecom: crate::scenario::PhonecomTiming,
     /// Every party, complete.
     pub directory: Directory,
     /// The events, ordered by time (steps' order within an instant).
@@ -86,6 +88,7 @@ pub fn simulate(scenario: &Scenario, options: &SimOptions) -> Result<Timeline, S
         seed,
         ami: scenario.ami,
         utc_offset: scenario.utc_offset,
+        phonecom: scenario.phonecom,
         directory,
         events,
     })

@@ -10,8 +10,8 @@
 //!   `bus.py`, `downstream_exchange_declare`) binds `wazo-headers` *to*
 //!   `xivo` with `#`: whatever is published on `xivo` also reaches header
 //!   consumers. Nothing routes `wazo-headers` back to `xivo`, so a topic
-//!   consumer on `xivo` receives nothing a current daemon publishes (see
-//!   `switchboard catalog errata`, `xivo-exchange-silent`).
+//!   consumer on `xivo` receives only what wazo-auth publishes there (see
+//!   `switchboard catalog errata`, section "document vs current Wazo").
 //!
 //! Every component that declares exchanges (publisher, recorder, load
 //! generator, consumers) goes through [`Topology::declare`], so they all

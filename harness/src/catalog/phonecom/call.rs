@@ -56,9 +56,10 @@ pub struct Leg {
     pub to: Participant,
     /// Whether this is the first (main) leg of the call.
     pub is_first: bool,
-    /// The leg's state; null in the documentation's example of a first leg.
+    /// The leg's state; null in `first_leg`, which Phone.com sends as a copy
+    /// of the first leg without its state (erratum `phonecom-null-leg-state`).
     pub state: Option<LegState>,
-    /// How the leg ended; null until it has.
+    /// How the leg ended; null until it has, and in `first_leg`.
     pub completion_status: Option<CompletionStatus>,
 }
 

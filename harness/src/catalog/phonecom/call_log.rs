@@ -1,4 +1,4 @@
-//! The `call_log` data type.
+//! The `call-log` data type.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

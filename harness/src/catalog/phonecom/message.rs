@@ -19,8 +19,9 @@ pub enum MessageType {
 pub struct Inbox {
     /// The ID of the message in the inbox.
     pub id: u64,
-    /// The ID of the extension owning the inbox.
-    pub extension_id: u64,
+    /// The ID of the extension owning the inbox; null when no extension owns
+    /// the number (the published example `message.json` has null).
+    pub extension_id: Option<u64>,
     /// The customer's number associated with the message.
     pub did: String,
 }
@@ -64,7 +65,8 @@ pub struct Message {
     pub kind: MessageType,
     /// The text.
     pub message: String,
-    /// The attachments (MMS).
+    /// The attachments: documented "for mms". Absent or `[]` for an SMS are
+    /// both accepted; switchboard writes `[]` (erratum `phonecom-sms-media`).
     #[serde(default)]
     pub media: Vec<Media>,
 }

@@ -3,6 +3,7 @@
 //! Phone.com delivers each event to a webhook as one JSON document. The envelope
 //! says which kind of object `data` holds (`data_type`); each kind is a Rust type
 //! here, and [`data_types`] lists them for the contract checker and the CLI.
+//! [`examples`] holds the events Phone.com publishes as examples.
 
 use std::sync::OnceLock;
 
@@ -12,11 +13,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+mod api_error;
 mod call;
 mod call_log;
+pub mod examples;
 mod message;
 mod recording;
 
+pub use api_error::{ApiError, ApiRequest, ApiResponse};
 pub use call::{
     Call, CompletionStatus, Leg, LegState, Participant, ParticipantId, ParticipantType,
 };
@@ -66,16 +70,18 @@ pub struct Context {
     pub voip_id: u64,
 }
 
-/// The kind of object an event carries in `data`.
+/// The kind of object an event carries in `data`, written as Phone.com's
+/// published examples write it (`call-log`, `api-error`: kebab-case, like the tags).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum DataType {
     Call,
     Message,
     CallLog,
     Recording,
+    ApiError,
 }
 
 impl DataType {
@@ -84,8 +90,9 @@ impl DataType {
         match self {
             DataType::Call => "call",
             DataType::Message => "message",
-            DataType::CallLog => "call_log",
+            DataType::CallLog => "call-log",
             DataType::Recording => "recording",
+            DataType::ApiError => "api-error",
         }
     }
 }
@@ -135,6 +142,10 @@ impl DataObject for CallLog {
 
 impl DataObject for Recording {
     const DATA_TYPE: DataType = DataType::Recording;
+}
+
+impl DataObject for ApiError {
+    const DATA_TYPE: DataType = DataType::ApiError;
 }
 
 /// The nanoseconds in a second, to derive `timestamp` from `timestamp_ns`.
@@ -225,9 +236,26 @@ pub fn data_types() -> &'static [DataTypeEntry] {
                 "A call: its current leg and its first leg.",
                 Some(CALL_EXAMPLE),
             ),
-            DataTypeEntry::of::<Message>(DataType::Message, "An SMS or MMS message.", None),
-            DataTypeEntry::of::<CallLog>(DataType::CallLog, "A call log entry.", None),
-            DataTypeEntry::of::<Recording>(DataType::Recording, "A call recording.", None),
+            DataTypeEntry::of::<Message>(
+                DataType::Message,
+                "An SMS or MMS message.",
+                Some(examples::MESSAGE),
+            ),
+            DataTypeEntry::of::<CallLog>(
+                DataType::CallLog,
+                "A call log entry is available or was updated.",
+                Some(examples::CALL_LOG),
+            ),
+            DataTypeEntry::of::<Recording>(
+                DataType::Recording,
+                "A call recording is available.",
+                Some(examples::RECORDING),
+            ),
+            DataTypeEntry::of::<ApiError>(
+                DataType::ApiError,
+                "A request to Phone.com's API returned an error (account-level listeners only).",
+                Some(examples::API_ERROR),
+            ),
         ]
     })
 }

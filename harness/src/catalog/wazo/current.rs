@@ -276,7 +276,14 @@ const PARTICIPANT_FIELDS: &[FieldFact] = &[
 const FAX_CREATED_FIELDS: &[FieldFact] = &[added("/ivr_extension"), added("/wait_time")];
 const FAX_RESULT_FIELDS: &[FieldFact] = &[foreign("/ivr_extension"), foreign("/wait_time")];
 /// calld `relocates/relocate.py`: the object never has `auto_answer`.
-const RELOCATE_FIELDS: &[FieldFact] = &[dropped("/auto_answer")];
+const RELOCATE_FIELDS: &[FieldFact] = &[
+    dropped("/auto_answer"),
+    FieldFact {
+        field: "/timeout",
+        documented: Presence::Tolerated,
+        wazo: Presence::Required,
+    },
+];
 /// bus `user/event.py` `_BaseUserEvent`, filled by confd `plugins/user/notifier.py`.
 const USER_FIELDS: &[FieldFact] = &[
     added("/subscription_type"),

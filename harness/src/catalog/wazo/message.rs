@@ -275,7 +275,7 @@ fn reshape(data: &mut Value, wording: &Wording) {
             continue;
         };
         if !presence.written() {
-            object.remove(key);
+            object.shift_remove(key);
         } else if matches!(presence, Presence::Required) && !object.contains_key(key) {
             object.insert(key.to_owned(), Value::Null);
         }

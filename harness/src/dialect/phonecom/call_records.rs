@@ -5,7 +5,7 @@ use super::{Object, RenderError, tags};
 use crate::catalog::phonecom::{CallLog, Recording, RecordingType};
 use crate::sim::{CallInfo, CallRecording};
 
-/// The `call_log` event of an ended call; its uuid is the call's.
+/// The `call-log` event of an ended call; its uuid is the call's.
 pub(crate) fn call_log(
     parties: &PhonecomParties<'_>,
     call: &CallInfo,
@@ -18,7 +18,8 @@ pub(crate) fn call_log(
         call.uuid,
         tags::call_log(),
         parties.extension_ids([call.from.as_str(), call.to.as_str()]),
-    ))
+    )
+    .of_call(call.uuid))
 }
 
 /// The `recording` event of a recorded call.
@@ -38,5 +39,6 @@ pub(crate) fn recording(
         recording.uuid,
         tags::call_recording(),
         parties.extension_ids([call.from.as_str(), call.to.as_str()]),
-    ))
+    )
+    .of_call(call.uuid))
 }

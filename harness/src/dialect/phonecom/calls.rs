@@ -4,17 +4,22 @@
 //! The first leg is the caller's (its uuid is the call's); every channel the
 //! call reaches afterwards (the callee, a failover destination, a transfer
 //! target) is another leg. An event about another leg carries the first leg
-//! as it is at that moment in `first_leg`; an event about the first leg has
-//! `first_leg: null`.
+//! in `first_leg`, with `state` and `completion_status` null as in every
+//! event Phone.com publishes (erratum `phonecom-null-leg-state`); an event
+//! about the first leg has `first_leg: null`. Tags `from-*`/`to-*` describe
+//! the event's leg (erratum `phonecom-leg-tags`).
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
 use super::parties::{PhonecomParties, did};
+use super::spacing::LegStep;
 use super::tags::{self, Side};
 use super::{Object, RenderError};
-use crate::catalog::phonecom::{Call, CompletionStatus, Direction, Leg, LegState, Participant};
+use crate::catalog::phonecom::{
+    Call, CompletionStatus, Direction, Leg, LegState, Participant, ParticipantType,
+};
 use crate::scenario::HangupCause;
 use crate::sim::{self, CallInfo, Channel, ChannelChange, Fakes, Party};
 
@@ -64,12 +69,7 @@ impl Legs {
         };
         let mut leg = self.leg_of(parties, call, channel)?;
         let direction = direction(call.direction);
-        let from_side = side(parties.party(&call.from)?);
-        let to_side = if leg.is_first {
-            side(parties.party(&call.to)?)
-        } else {
-            side(parties.party(&channel.party)?)
-        };
+        let (from_side, to_side) = (side(&leg.from), side(&leg.to));
         let extensions =
             parties.extension_ids([call.from.as_str(), call.to.as_str(), channel.party.as_str()]);
         let call_legs = self.calls.entry(call.uuid).or_insert_with(|| CallLegs {
@@ -86,7 +86,14 @@ impl Legs {
             let first_leg = if leg.is_first {
                 None
             } else {
-                call_legs.legs.get(&call_legs.first_channel).cloned()
+                call_legs
+                    .legs
+                    .get(&call_legs.first_channel)
+                    .map(|first| Leg {
+                        state: None,
+                        completion_status: None,
+                        ..first.clone()
+                    })
             };
             let data = Call {
                 uuid: call.uuid.to_string(),
@@ -94,12 +101,19 @@ impl Legs {
                 event_leg: leg.clone(),
                 first_leg,
             };
-            objects.push(Object::of(
+            let mut object = Object::of(
                 &data,
                 call.uuid,
                 tags::call(*state, leg.is_first, direction, from_side, to_side),
                 extensions.clone(),
-            ));
+            )
+            .of_call(call.uuid);
+            object.leg = Some(LegStep {
+                leg: leg.uuid.clone(),
+                is_first: leg.is_first,
+                state: *state,
+            });
+            objects.push(object);
         }
         Ok(objects)
     }
@@ -195,9 +209,11 @@ fn direction(direction: sim::Direction) -> Direction {
     }
 }
 
-fn side(party: Party<'_>) -> Side {
-    match party {
-        Party::User(_) => Side::Extension,
-        Party::External(_) => Side::Did,
+/// The tag side of a leg's participant: tags have no `-device`, a device
+/// is its extension's.
+fn side(participant: &Participant) -> Side {
+    match participant.kind {
+        ParticipantType::Did => Side::Did,
+        ParticipantType::Device | ParticipantType::Extension => Side::Extension,
     }
 }

@@ -1,4 +1,6 @@
-//! SMS and MMS: one `message` event when a user's inbox receives or sends one.
+//! SMS and MMS: one `message` event when a user's inbox receives or sends
+//! one, or when a tenant's main number (an inbox no extension owns:
+//! `inbox.extension_id` null, as in Phone.com's `message.json`) receives one.
 
 use super::parties::{PhonecomParties, did, extension_id};
 use super::{Object, RenderError, tags};
@@ -16,14 +18,16 @@ pub(crate) fn render(
     parties: &PhonecomParties<'_>,
     message: &TextMessage,
 ) -> Result<Object, RenderError> {
-    let Party::User(user) = parties.party(&message.user)? else {
-        return Err(RenderError::NotAUser(message.user.clone()));
+    // A user's inbox, or a tenant's main number, which no extension owns.
+    let (own_number, owner) = match (parties.party(&message.user), parties.tenant(&message.user)) {
+        (Ok(Party::User(user)), _) => (parties.did_of_user(user), Some(extension_id(user))),
+        (_, Some(tenant)) => (tenant.number.clone(), None),
+        _ => return Err(RenderError::NotAUser(message.user.clone())),
     };
     let outside = parties
         .party(&message.party)?
         .caller_id_number()
         .to_string();
-    let own_number = parties.did_of_user(user);
     let (direction, state, from, to) = match message.direction {
         MessageDirection::Received => (Direction::Inbound, RECEIVED, &outside, &own_number),
         MessageDirection::Sent => (Direction::Outbound, SENT, &own_number, &outside),
@@ -38,7 +42,7 @@ pub(crate) fn render(
         state: state.to_string(),
         inbox: Inbox {
             id: message.inbox_id,
-            extension_id: extension_id(user),
+            extension_id: owner,
             did: own_number.clone(),
         },
         from: did(from),

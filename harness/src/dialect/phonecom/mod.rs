@@ -7,7 +7,10 @@
 //! | [`calls`] | calls as sets of legs: leg states, completion statuses, `event_leg`/`first_leg` |
 //! | [`messages`] | SMS and MMS |
 //! | [`call_records`] | call logs and call recordings |
+//! | [`api_errors`] | `api-error`: a request to Phone.com's API that failed |
+//! | [`email`] | an event as an EMAIL callback carries it (`json` and `text` modes) |
 //! | [`tags`] | the documented tags each event carries |
+//! | [`spacing`] | leg steps spaced in time as Phone.com spaces them (the scenario's `[phonecom]`) |
 //! | [`reorder`] | `--reorder-window`: closely-timed events shuffled, deterministically |
 //!
 //! Rendering stops short of the envelope's per-listener fields: a
@@ -33,14 +36,17 @@
 //! "#.to_string())).unwrap();
 //! let timeline = sim::simulate(&scenario, &SimOptions::default()).unwrap();
 //! let rendered = phonecom::render(&timeline, &RenderOptions::default()).unwrap();
-//! assert_eq!(rendered.events[0].tags, ["message", "sms-message", "*ms-message", "inbound", "received-message"]);
+//! assert_eq!(rendered.events[0].tags, ["message", "*ms-message", "sms-message", "received-message", "inbound"]);
 //! ```
 
+pub mod api_errors;
 pub mod call_records;
 pub mod calls;
+pub mod email;
 pub mod messages;
 pub mod parties;
 pub mod reorder;
+pub mod spacing;
 pub mod tags;
 
 use std::collections::BTreeSet;
@@ -93,6 +99,10 @@ pub struct PhonecomEvent {
     /// context receives only the events that name its extension.
     #[serde(skip)]
     pub extensions: BTreeSet<u64>,
+    /// Whether only account-level listeners receive it (`api-error`: "account
+    /// level only" in Phone.com's tags.md).
+    #[serde(skip)]
+    pub account_only: bool,
 }
 
 impl PhonecomEvent {
@@ -132,8 +142,8 @@ pub enum RenderError {
     /// A party named by an event is not in the directory (a simulation bug).
     #[error("the timeline names party \"{0}\", which its directory does not hold")]
     UnknownParty(String),
-    /// A text message's inbox owner is not a user.
-    #[error("\"{0}\" holds a message inbox but is not a user; only users have inboxes")]
+    /// A text message's inbox owner is neither a user nor a tenant.
+    #[error("\"{0}\" holds a message inbox but is not a user or a tenant; only they have inboxes")]
     NotAUser(String),
     /// Timestamps are UNIX times.
     #[error("the virtual clock is before 1970 ({0}); Phone.com timestamps are UNIX times")]
@@ -145,7 +155,7 @@ pub enum RenderError {
 pub fn render(timeline: &Timeline, options: &RenderOptions) -> Result<Rendered, RenderError> {
     let parties = PhonecomParties::new(&timeline.directory, timeline.seed);
     let mut legs = calls::Legs::new(timeline.seed);
-    let mut events = Vec::new();
+    let mut timed_objects = Vec::new();
     for timed in &timeline.events {
         let objects = match &timed.event {
             DomainEvent::Channel {
@@ -160,13 +170,18 @@ pub fn render(timeline: &Timeline, options: &RenderOptions) -> Result<Rendered, 
             DomainEvent::RecordingAvailable { call, recording } => {
                 vec![call_records::recording(&parties, call, recording)?]
             }
+            DomainEvent::ApiError { error } => vec![api_errors::render(error, timed.at)],
             _ => Vec::new(),
         };
-        for object in objects {
-            let index = events.len();
-            events.push(object.into_event(index, timed, timeline.seed)?);
-        }
+        let at_ns = unix_nanos(timed)?;
+        timed_objects.extend(objects.into_iter().map(|object| (object, at_ns)));
     }
+    spacing::space(&mut timed_objects, &timeline.phonecom);
+    let mut events: Vec<PhonecomEvent> = timed_objects
+        .into_iter()
+        .enumerate()
+        .map(|(index, (object, at_ns))| object.into_event(index, at_ns, timeline.seed))
+        .collect();
     if let Some(window) = options.reorder_window {
         reorder::shuffle_close_events(&mut events, window, timeline.seed);
     }
@@ -174,6 +189,10 @@ pub fn render(timeline: &Timeline, options: &RenderOptions) -> Result<Rendered, 
         account_id: parties.account_id,
         events,
     })
+}
+
+fn unix_nanos(timed: &Timed) -> Result<u64, RenderError> {
+    u64::try_from(timed.at.unix_timestamp_nanos()).map_err(|_| RenderError::BeforeEpoch(timed.at))
 }
 
 /// What a renderer produces before it is stamped with an index, a uuid and a time.
@@ -184,6 +203,13 @@ pub(crate) struct Object {
     pub data_object_uuid: Uuid,
     pub data: Value,
     pub extensions: BTreeSet<u64>,
+    /// Only listeners in the account's context receive it (API errors).
+    pub account_only: bool,
+    /// The call it belongs to (its legs, its call log, its recording), whose
+    /// events keep their order when [`spacing`] moves one of them.
+    pub call: Option<Uuid>,
+    /// The leg step it reports, for [`spacing`].
+    pub leg: Option<spacing::LegStep>,
 }
 
 impl Object {
@@ -201,18 +227,20 @@ impl Object {
             // Catalog types serialise to JSON without fail: no maps with non-string keys.
             data: serde_json::to_value(data).unwrap_or(Value::Null),
             extensions,
+            account_only: false,
+            call: None,
+            leg: None,
         }
     }
 
-    fn into_event(
-        self,
-        index: usize,
-        timed: &Timed,
-        seed: u64,
-    ) -> Result<PhonecomEvent, RenderError> {
-        let timestamp_ns = u64::try_from(timed.at.unix_timestamp_nanos())
-            .map_err(|_| RenderError::BeforeEpoch(timed.at))?;
-        Ok(PhonecomEvent {
+    /// The same object, part of `call`.
+    pub fn of_call(mut self, call: Uuid) -> Self {
+        self.call = Some(call);
+        self
+    }
+
+    fn into_event(self, index: usize, timestamp_ns: u64, seed: u64) -> PhonecomEvent {
+        PhonecomEvent {
             index,
             uuid: Fakes::new(seed, &format!("phonecom/event/{index}")).uuid(),
             timestamp_ns,
@@ -221,7 +249,8 @@ impl Object {
             data_object_uuid: self.data_object_uuid,
             data: self.data,
             extensions: self.extensions,
-        })
+            account_only: self.account_only,
+        }
     }
 }
 

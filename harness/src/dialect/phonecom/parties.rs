@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::RenderError;
 use crate::catalog::phonecom::{Participant, ParticipantId, ParticipantType};
-use crate::sim::{Directory, Fakes, Party, User};
+use crate::sim::{Directory, Fakes, Party, Tenant, User};
 
 /// The SIP domain of devices, as in the documentation's example.
 pub const SIP_DOMAIN: &str = "sip.phone.com";
@@ -77,6 +77,11 @@ impl<'a> PhonecomParties<'a> {
             .tenant_of(user)
             .map(|tenant| tenant.number.clone())
             .unwrap_or_default()
+    }
+
+    /// A tenant: the account's main number, in Phone.com's words.
+    pub fn tenant(&self, handle: &str) -> Option<&'a Tenant> {
+        self.directory.tenants.get(handle)
     }
 
     /// The extension ids of the users among `handles`.

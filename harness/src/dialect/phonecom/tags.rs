@@ -1,7 +1,7 @@
 //! The documented tags: what subscriptions match, with AND logic.
 //!
 //! Every event carries the tags of its kind (`call`, `message`, `call-log`,
-//! `recording`) followed by the tags that narrow it down. The order is fixed
+//! `recording`, `api-error`) followed by the tags that narrow it down. The order is fixed
 //! (kind first, as in the documentation's example) so snapshots are stable;
 //! matching does not depend on it.
 
@@ -50,9 +50,9 @@ pub fn call(
         .to_vec()
 }
 
-/// The tags of a message event: `message`, `sms-message` or `mms-message`,
-/// `*ms-message` (either), the direction and the state (`received-message`,
-/// `sent-message`).
+/// The tags of a message event, in the order of Phone.com's published
+/// `message.json`: `message`, `*ms-message` (either kind), `sms-message` or
+/// `mms-message`, the state (`received-message`, `sent-message`), the direction.
 pub fn message(kind: MessageType, direction: MessageDirection) -> Vec<String> {
     let kind = match kind {
         MessageType::Sms => "sms-message",
@@ -64,10 +64,10 @@ pub fn message(kind: MessageType, direction: MessageDirection) -> Vec<String> {
     };
     [
         "message",
-        kind,
         "*ms-message",
-        direction_tag(direction),
+        kind,
         state,
+        direction_tag(direction),
     ]
     .map(String::from)
     .to_vec()
@@ -77,6 +77,19 @@ pub fn message(kind: MessageType, direction: MessageDirection) -> Vec<String> {
 pub fn call_log() -> Vec<String> {
     vec!["call-log".to_string()]
 }
+
+/// The tags of an API error: `api-error`, and `api-error-trusted` unless the
+/// request was unauthorised (401), as tags.md says.
+pub fn api_error(status: u16) -> Vec<String> {
+    let mut tags = vec!["api-error".to_string()];
+    if status != UNAUTHORIZED {
+        tags.push("api-error-trusted".to_string());
+    }
+    tags
+}
+
+/// The status of an unauthorised request, which `api-error-trusted` excludes.
+const UNAUTHORIZED: u16 = 401;
 
 /// The tags of a call recording event.
 pub fn call_recording() -> Vec<String> {

@@ -148,14 +148,22 @@ fn reordering_shuffles_only_within_the_window_and_is_fixed_by_the_seed() {
     };
     let shuffled = rendered(ANSWERED_AND_HELD, &options);
     assert_eq!(shuffled, rendered(ANSWERED_AND_HELD, &options));
-    // The first six events lie within 30 ms of each other; the last two
-    // share an instant three seconds later: each run stays in its place.
-    let mut head: Vec<usize> = shuffled.events[..6]
+    // The first three events lie within 10 ms of each other, the next three
+    // (the 2nd leg connecting 640 ms after its new, then both legs
+    // connected) share an instant, the last two are 40 ms apart three
+    // seconds later: each run stays in its place.
+    let mut head: Vec<usize> = shuffled.events[..3]
         .iter()
         .map(|event| event.index)
         .collect();
     head.sort_unstable();
-    assert_eq!(head, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(head, [0, 1, 2]);
+    let mut middle: Vec<usize> = shuffled.events[3..6]
+        .iter()
+        .map(|event| event.index)
+        .collect();
+    middle.sort_unstable();
+    assert_eq!(middle, [3, 4, 5]);
     let mut tail: Vec<usize> = shuffled.events[6..]
         .iter()
         .map(|event| event.index)
@@ -185,4 +193,106 @@ fn a_non_numeric_extension_is_a_clear_error() {
         error.to_string(),
         "user \"alice\" has extension \"*10\", which is not a number; Phone.com extensions are numbers (set `extension = \"1001\"`)"
     );
+}
+
+/// (leg is first, state, milliseconds after the first event).
+fn steps(rendered: &Rendered) -> Vec<(bool, String, u64)> {
+    let start = rendered.events[0].timestamp_ns;
+    rendered
+        .events
+        .iter()
+        .map(|event| {
+            let leg = &event.data["event_leg"];
+            (
+                leg["is_first"].as_bool().unwrap(),
+                leg["state"].as_str().unwrap().to_string(),
+                (event.timestamp_ns - start) / 1_000_000,
+            )
+        })
+        .collect()
+}
+
+fn step(first: bool, state: &str, ms: u64) -> (bool, String, u64) {
+    (first, state.to_string(), ms)
+}
+
+#[test]
+fn a_call_answered_before_its_connecting_step_keeps_its_order() {
+    // Rung at 10 ms, answered at 30 ms: Phone.com's connecting comes at 650 ms,
+    // and the rest of the call follows it rather than overtaking it.
+    let rendered = rendered(ANSWERED_AND_HELD, &RenderOptions::default());
+    assert_eq!(
+        steps(&rendered),
+        [
+            step(true, "new", 0),
+            step(true, "connecting", 0),
+            step(false, "new", 10),
+            step(false, "connecting", 650),
+            step(false, "connected", 650),
+            step(true, "connected", 650),
+            step(true, "completed", 3030),
+            step(false, "completed", 3070),
+        ]
+    );
+}
+
+#[test]
+fn the_scenario_sets_the_spacing_and_zero_keeps_the_simulations_instants() {
+    let none = format!(
+        "[phonecom]\nconnecting_delay = \"0s\"\ncompleted_gap = \"0s\"\n{ANSWERED_AND_HELD}"
+    );
+    let unspaced = rendered(&none, &RenderOptions::default());
+    let times: Vec<u64> = steps(&unspaced).into_iter().map(|(_, _, ms)| ms).collect();
+    assert_eq!(times, [0, 0, 10, 10, 30, 30, 3030, 3030]);
+
+    let slow = format!("[phonecom]\nconnecting_delay = \"2s\"\n{ANSWERED_AND_HELD}");
+    let spaced = rendered(&slow, &RenderOptions::default());
+    let times: Vec<u64> = steps(&spaced).into_iter().map(|(_, _, ms)| ms).collect();
+    assert_eq!(times, [0, 0, 10, 2010, 2010, 2010, 3030, 3070]);
+}
+
+#[test]
+fn spaced_events_of_one_call_let_another_calls_events_through_in_time_order() {
+    let two_calls = r#"
+[[steps]]
+action = "call.start"
+call = "a"
+from = "bob"
+to = "alice"
+[[steps]]
+action = "call.ring"
+call = "a"
+[[steps]]
+at = "+100ms"
+action = "call.start"
+call = "b"
+from = "carol"
+to = "bob"
+"#;
+    let rendered = rendered(two_calls, &RenderOptions::default());
+    let order: Vec<(String, u64)> = rendered
+        .events
+        .iter()
+        .map(|event| {
+            (
+                event.tags[1].clone(),
+                (event.timestamp_ns - rendered.events[0].timestamp_ns) / 1_000_000,
+            )
+        })
+        .collect();
+    let at = |tag: &str, ms| (tag.to_string(), ms);
+    assert_eq!(
+        order,
+        [
+            at("new-call", 0),
+            at("connecting-call", 0),
+            at("new-call", 0),
+            at("new-call", 100),
+            at("connecting-call", 100),
+            at("connecting-call", 640),
+        ]
+    );
+    // Indices and uuids follow the delivery order.
+    let indices: Vec<usize> = rendered.events.iter().map(|event| event.index).collect();
+    assert_eq!(indices, [0, 1, 2, 3, 4, 5]);
 }

@@ -298,7 +298,8 @@ impl<'t> Renderer<'t> {
             // logs or recordings, so there is nothing to say.
             DomainEvent::TextMessage { .. }
             | DomainEvent::CallLogAvailable { .. }
-            | DomainEvent::RecordingAvailable { .. } => Ok(()),
+            | DomainEvent::RecordingAvailable { .. }
+            | DomainEvent::ApiError { .. } => Ok(()),
         }
     }
 

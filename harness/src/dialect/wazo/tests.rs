@@ -121,6 +121,7 @@ fn every_shipped_scenario_renders_conforming_messages() {
                     DomainEvent::TextMessage { .. }
                         | DomainEvent::CallLogAvailable { .. }
                         | DomainEvent::RecordingAvailable { .. }
+                        | DomainEvent::ApiError { .. }
                 )
             });
             assert!(!rendered.is_empty() || phonecom_only, "{name}");

@@ -3,12 +3,14 @@
 //!
 //! On the command line a listener is written
 //! `id=1000,url=http://127.0.0.1:8080/hook,tags=call+inbound,tags=message,context=extension:555`:
-//! fields separated by commas, `tags` repeatable (one subscription each).
+//! fields separated by commas, `tags` repeatable (one subscription each),
+//! `filter` repeatable (all must pass, see [`super::filter`]).
 
 use std::str::FromStr;
 
 use url::Url;
 
+use super::filter::{Filter, FilterError, all_pass};
 use super::subscription::{Subscription, SubscriptionError, any_matches};
 use crate::catalog::phonecom::{Context, ContextType};
 use crate::dialect::phonecom::PhonecomEvent;
@@ -52,7 +54,7 @@ impl ListenerContext {
     pub fn sees(&self, event: &PhonecomEvent) -> bool {
         match self {
             ListenerContext::Account | ListenerContext::AccountId(_) => true,
-            ListenerContext::Extension(id) => event.extensions.contains(id),
+            ListenerContext::Extension(id) => !event.account_only && event.extensions.contains(id),
         }
     }
 }
@@ -68,6 +70,8 @@ pub struct Listener {
     pub subscriptions: Vec<Subscription>,
     /// The account or extension it belongs to.
     pub context: ListenerContext,
+    /// Its filters: an event must pass all of them (none: every event).
+    pub filters: Vec<Filter>,
 }
 
 /// A listener written wrongly; each says which part and what was expected.
@@ -86,7 +90,7 @@ pub enum ListenerError {
     },
     /// A part is not `name=value` with a known name.
     #[error(
-        "listener \"{spec}\": unknown part \"{part}\"; the parts are id=, url=, tags= (repeatable) and context="
+        "listener \"{spec}\": unknown part \"{part}\"; the parts are id=, url=, tags= (repeatable), filter= (repeatable) and context="
     )]
     UnknownPart {
         /// The listener as written.
@@ -122,16 +126,21 @@ pub enum ListenerError {
     /// A subscription is malformed.
     #[error(transparent)]
     Subscription(#[from] SubscriptionError),
+    /// A filter is malformed.
+    #[error(transparent)]
+    Filter(#[from] FilterError),
     /// The context is not `account`, `account:ID` or `extension:ID`.
     #[error("listener context \"{0}\" is not `account`, `account:ID` or `extension:ID`")]
     BadContext(String),
 }
 
 impl Listener {
-    /// Whether this listener receives `event`: its context sees it and a
-    /// subscription matches it.
+    /// Whether this listener receives `event`: its context sees it, a
+    /// subscription matches it and every filter passes it.
     pub fn wants(&self, event: &PhonecomEvent) -> bool {
-        self.context.sees(event) && any_matches(&self.subscriptions, &event.tags)
+        self.context.sees(event)
+            && any_matches(&self.subscriptions, &event.tags)
+            && all_pass(&self.filters, &event.data)
     }
 }
 
@@ -172,7 +181,7 @@ impl FromStr for Listener {
 
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let (mut id, mut url, mut context) = (None, None, None);
-        let mut subscriptions = Vec::new();
+        let (mut subscriptions, mut filters) = (Vec::new(), Vec::new());
         for part in spec
             .split(',')
             .map(str::trim)
@@ -200,6 +209,7 @@ impl FromStr for Listener {
                     url = Some(callback_url(value)?);
                 }
                 Some(("tags", value)) => subscriptions.push(value.parse()?),
+                Some(("filter", value)) => filters.push(value.parse()?),
                 Some(("context", value)) => {
                     if context.is_some() {
                         return Err(repeated("context"));
@@ -226,6 +236,7 @@ impl FromStr for Listener {
             url: url.ok_or_else(|| missing("url"))?,
             subscriptions,
             context: context.unwrap_or_default(),
+            filters,
         })
     }
 }
@@ -251,6 +262,16 @@ mod tests {
             .collect();
         assert_eq!(subscriptions, ["call+inbound", "message"]);
         assert_eq!(listener.context, ListenerContext::Extension(555));
+        assert!(listener.filters.is_empty());
+        let filtered: Listener =
+            "id=1,url=http://h/,tags=call,filter=number:eq:+15550000002,filter=not:number:match:+1800%"
+                .parse()
+                .unwrap();
+        let filters: Vec<String> = filtered.filters.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            filters,
+            ["number:eq:+15550000002", "not:number:match:+1800%"]
+        );
         assert_eq!(listener.context.context(42).voip_id, 42);
     }
 
@@ -268,6 +289,14 @@ mod tests {
     )]
     #[case("id=1,id=2,url=http://h/,tags=call", "gives `id=` twice")]
     #[case("id=1,url=http://h/,tags=call,context=team:3", "is not `account`")]
+    #[case(
+        "id=1,url=http://h/,tags=call,filter=number:eq:5",
+        "is not a phone number"
+    )]
+    #[case(
+        "id=1,url=http://h/,tags=call,filter=schedule:id:3",
+        "schedule filters"
+    )]
     fn mistakes_are_named(#[case] spec: &str, #[case] expected: &str) {
         let error = spec.parse::<Listener>().unwrap_err().to_string();
         assert!(error.contains(expected), "{error}");
