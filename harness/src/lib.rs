@@ -16,6 +16,7 @@
 //! | [`record`] | the recording consumer and its [`record::Delivery`] values |
 //! | [`harness`] | [`harness::Harness`]: broker + publisher + recorder for a test |
 //! | [`load`] | load generation against a real broker: rates, latencies, the ledger |
+//! | [`websocketd`] | the Wazo WebSocket: a wazo-websocketd emulator over the broker |
 //! | [`cli`] | the `switchboard` command line, a thin layer over the library |
 
 pub mod catalog;
@@ -29,3 +30,4 @@ pub mod record;
 pub mod scenario;
 pub mod sim;
 pub mod sink;
+pub mod websocketd;

@@ -100,13 +100,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Ctrl-C (SIGINT), with its handler installed as soon as this is created.
-struct CtrlC {
+pub(crate) struct CtrlC {
     #[cfg(unix)]
     signal: tokio::signal::unix::Signal,
 }
 
 impl CtrlC {
-    fn listen() -> anyhow::Result<Self> {
+    pub(crate) fn listen() -> anyhow::Result<Self> {
         Ok(Self {
             #[cfg(unix)]
             signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
@@ -114,7 +114,7 @@ impl CtrlC {
         })
     }
 
-    async fn wait(mut self) {
+    pub(crate) async fn wait(mut self) {
         #[cfg(unix)]
         self.signal.recv().await;
         #[cfg(not(unix))]

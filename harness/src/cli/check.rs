@@ -15,6 +15,7 @@ use regex::Regex;
 use switchboard_broker::{BrokerHandle, Config, EmbeddedBroker};
 
 use super::profile_args::{PUBLISH_HELP, ProfileArg};
+use super::websocket_side::WebsocketSide;
 use crate::harness::{Harness, HarnessOptions, PlayOptions, RenderedScenario};
 use crate::provision::{self, BrokerSpec, Provisioned};
 use crate::record::ExternalConsumer;
@@ -75,6 +76,17 @@ pub struct Args {
 
     #[arg(long, value_enum, default_value_t = ProfileArg::Documented, help = PUBLISH_HELP)]
     pub profile: ProfileArg,
+
+    /// Serve the Wazo WebSocket too (needs --profile wazo): the consumer gets
+    /// SWITCHBOARD_WS_URL and SWITCHBOARD_WS_TOKEN, and is ready once its
+    /// session has sent `start` (unless --ready-line says otherwise).
+    #[arg(long)]
+    pub websocket: bool,
+
+    /// With --websocket: whose token the consumer gets, a user handle or a
+    /// [tokens.NAME]. Default: the scenario's first user.
+    #[arg(long = "as", value_name = "HANDLE", requires = "websocket")]
+    pub as_handle: Option<String>,
 }
 
 /// Where the broker comes from: started here (so its bindings can be seen) or provisioned.
@@ -96,7 +108,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A bad step is reported before anything starts.
     let rendered = crate::harness::render_scenario(&scenario, &options)?;
     let spec: BrokerSpec = args.broker.parse()?;
-    if spec != BrokerSpec::Embedded && args.ready_line.is_none() {
+    if spec != BrokerSpec::Embedded && args.ready_line.is_none() && !args.websocket {
         anyhow::bail!(
             "--broker {spec} needs --ready-line: only on the embedded broker can switchboard see when the consumer's queue is bound"
         );
@@ -133,7 +145,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     )
     .await?;
-    let output = play_to_consumer(&args, rendered, &broker, &harness).await;
+    let output = play_to_consumer(&args, &scenario, rendered, &broker, &harness).await;
     harness.shutdown().await?;
     match broker {
         Broker::Embedded(handle) => handle.shutdown().await,
@@ -189,14 +201,44 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// quiet, stops it and returns what it printed.
 async fn play_to_consumer(
     args: &Args,
+    scenario: &Scenario,
     rendered: RenderedScenario,
     broker: &Broker,
     harness: &Harness,
 ) -> anyhow::Result<String> {
-    let mut consumer = ExternalConsumer::spawn(&args.consumer, harness.url())?;
-    match (&args.ready_line, broker) {
-        (Some(ready), _) => consumer.wait_for_line(ready, args.timeout).await?,
-        (None, Broker::Embedded(handle)) => {
+    let websocket = if args.websocket {
+        let side = WebsocketSide::start(
+            "127.0.0.1:0".parse()?,
+            harness.url(),
+            scenario,
+            &rendered,
+            args.profile.into(),
+            false,
+        )
+        .await?;
+        Some(side)
+    } else {
+        None
+    };
+    let mut consumer = match &websocket {
+        None => ExternalConsumer::spawn(&args.consumer, harness.url())?,
+        Some(side) => {
+            let url = side.url();
+            let token = side.token(args.as_handle.as_deref())?;
+            ExternalConsumer::spawn_with_env(
+                &args.consumer,
+                harness.url(),
+                &[
+                    ("SWITCHBOARD_WS_URL", &url),
+                    ("SWITCHBOARD_WS_TOKEN", token),
+                ],
+            )?
+        }
+    };
+    match (&args.ready_line, broker, &websocket) {
+        (Some(ready), _, _) => consumer.wait_for_line(ready, args.timeout).await?,
+        (None, _, Some(side)) => side.wait_started(1, args.timeout).await?,
+        (None, Broker::Embedded(handle), None) => {
             consumer
                 .wait_until_bound(
                     handle,
@@ -206,7 +248,7 @@ async fn play_to_consumer(
                 )
                 .await?;
         }
-        (None, Broker::Provisioned(_)) => {
+        (None, Broker::Provisioned(_), None) => {
             anyhow::bail!("only the embedded broker shows bindings: give --ready-line")
         }
     }
@@ -218,5 +260,9 @@ async fn play_to_consumer(
         .wait_for(report.published, args.timeout)
         .await?;
     consumer.wait_until_quiet(args.settle, args.timeout).await;
-    Ok(consumer.stop().await)
+    let output = consumer.stop().await;
+    if let Some(side) = websocket {
+        side.finish(None).await?;
+    }
+    Ok(output)
 }

@@ -28,6 +28,8 @@ pub mod run;
 pub mod run_phonecom;
 pub mod tap;
 pub mod validate;
+pub mod websocket_side;
+pub mod websocketd;
 
 /// Exit code when the run completed and found a problem.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -63,6 +65,7 @@ pub enum Command {
     Tap(tap::Args),
     Load(Box<load::Args>),
     Receive(receive::Args),
+    Websocketd(websocketd::Args),
 }
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
@@ -96,6 +99,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Tap(args) => tap::run(args).await,
         Command::Load(args) => load::run(*args).await,
         Command::Receive(args) => receive::run(args).await,
+        Command::Websocketd(args) => websocketd::run(args).await,
     }
 }
 

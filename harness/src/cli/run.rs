@@ -69,6 +69,16 @@ pub struct Args {
     #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub settle: Duration,
 
+    /// Serve the Wazo WebSocket (a wazo-websocketd emulator) beside the broker
+    /// on ADDR (default 127.0.0.1 on a free port); needs --profile wazo. Every
+    /// user gets a token with the default user policy; [tokens.NAME] add more.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:0")]
+    pub websocket: Option<std::net::SocketAddr>,
+
+    /// With --websocket: wait until N WebSocket sessions have sent `start` before playing.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "websocket")]
+    pub websocket_sessions: usize,
+
     /// Where Phone.com events go (listeners, headers, timeout, rate limit, reordering).
     #[command(flatten)]
     pub webhooks: super::run_phonecom::WebhookArgs,
@@ -106,6 +116,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Dialect::Wazo => {
             args.webhooks.refuse_for("wazo")?;
             run_wazo(&args, &scenario, &options).await
+        }
+        Dialect::Phonecom if args.websocket.is_some() => {
+            anyhow::bail!(
+                "--websocket is the Wazo WebSocket: it needs --dialect wazo --profile wazo"
+            )
         }
         Dialect::Phonecom => {
             super::run_phonecom::run(
@@ -158,6 +173,38 @@ async fn run_wazo(
         },
         bindings.join(", ")
     );
+    let websocket = match args.websocket {
+        None => None,
+        Some(bind) => {
+            let side = super::websocket_side::WebsocketSide::start(
+                bind,
+                harness.url(),
+                scenario,
+                &rendered,
+                options.profile,
+                args.bus.record.is_some(),
+            )
+            .await;
+            match side {
+                Ok(side) => Some(side),
+                Err(error) => {
+                    harness.shutdown().await?;
+                    return Err(error);
+                }
+            }
+        }
+    };
+    if let Some(side) = &websocket
+        && args.websocket_sessions > 0
+    {
+        eprintln!(
+            "run: waiting for {} WebSocket session(s) to send start",
+            args.websocket_sessions
+        );
+        // Ctrl-C interrupts the wait as any other.
+        side.wait_started(args.websocket_sessions, Duration::from_secs(24 * 3600))
+            .await?;
+    }
     let mut record = match &args.bus.record {
         Some(path) => Some(JsonlWriter::create(path)?),
         None => None,
@@ -199,6 +246,10 @@ async fn run_wazo(
             Ok(Some(delivery)) => printer.delivery(&delivery, record.as_mut())?,
             Ok(None) | Err(_) => break,
         }
+    }
+    // The WebSocket first: its sessions close 1001, not 1011 for a lost bus.
+    if let Some(side) = websocket {
+        side.finish(args.bus.record.as_deref()).await?;
     }
     harness.shutdown().await?;
 

@@ -82,10 +82,21 @@ impl ExternalConsumer {
     /// Starts `command` with `sh -c`, `SWITCHBOARD_AMQP_URL` and `AMQP_URL`
     /// set to `url`, standard output captured and standard error passed through.
     pub fn spawn(command: &str, url: &AmqpUrl) -> Result<Self, ConsumerError> {
+        Self::spawn_with_env(command, url, &[])
+    }
+
+    /// [`Self::spawn`] with more environment variables (the Wazo WebSocket's
+    /// `SWITCHBOARD_WS_URL` and `SWITCHBOARD_WS_TOKEN`).
+    pub fn spawn_with_env(
+        command: &str,
+        url: &AmqpUrl,
+        env: &[(&str, &str)],
+    ) -> Result<Self, ConsumerError> {
         let url = url.to_url_with_credentials();
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(command)
+            .envs(env.iter().copied())
             .env("SWITCHBOARD_AMQP_URL", &url)
             .env("AMQP_URL", &url)
             // Python buffers a piped stdout unless told not to.

@@ -16,6 +16,7 @@ use super::location::{Diagnostic, SourceFile};
 use super::parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
 use super::raw::{RawScenario, RawStep};
 use super::timing::{At, parse_duration};
+use super::tokens::{PURPOSES, TokenSpec};
 use super::{PhonecomTiming, Scenario, Step};
 
 /// The seed used when a scenario gives none.
@@ -42,6 +43,7 @@ pub(crate) fn build(source: &SourceFile, raw: RawScenario) -> Result<Scenario, V
     };
     let phonecom = build_phonecom(source, &raw, &mut diagnostics);
     let parties = build_parties(source, &raw, &mut diagnostics);
+    let tokens = build_tokens(source, &raw, &parties, &mut diagnostics);
     let context = Context {
         source,
         parties: &parties,
@@ -69,6 +71,7 @@ pub(crate) fn build(source: &SourceFile, raw: RawScenario) -> Result<Scenario, V
             origin_uuid: raw.origin_uuid,
             phonecom,
             parties,
+            tokens,
             steps,
         })
     } else {
@@ -188,6 +191,72 @@ fn build_parties(
         agents,
         conferences,
     }
+}
+
+/// `[tokens.<name>]`: handles exist, the expiry parses, the purpose is wazo-auth's.
+fn build_tokens(
+    source: &SourceFile,
+    raw: &RawScenario,
+    parties: &PartySpecs,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, TokenSpec> {
+    let mut tokens = BTreeMap::new();
+    let mut ids: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, token) in &raw.tokens {
+        let span = token.span();
+        let token = token.get_ref();
+        if let Some(user) = &token.user
+            && !parties.users.contains_key(user.get_ref())
+        {
+            diagnostics.push(unknown(source, user, "user", parties.users.keys()));
+        }
+        if let Some(tenant) = &token.tenant
+            && !parties.tenants.contains_key(tenant.get_ref())
+        {
+            diagnostics.push(unknown(source, tenant, "tenant", parties.tenants.keys()));
+        }
+        let expires = token.expires.as_ref().and_then(|text| {
+            parse_duration(text.get_ref())
+                .map_err(|message| diagnostics.push(source.diagnostic(text.span(), message)))
+                .ok()
+        });
+        if let Some(purpose) = &token.purpose
+            && !PURPOSES.contains(&purpose.get_ref().as_str())
+        {
+            let message = format!(
+                "unknown token purpose \"{}\"; purposes are: {}",
+                purpose.get_ref(),
+                PURPOSES.join(", ")
+            );
+            diagnostics.push(source.diagnostic(purpose.span(), message));
+        }
+        if let Some(id) = &token.id {
+            if id.is_empty() {
+                diagnostics.push(
+                    source.diagnostic(span.clone(), format!("token \"{name}\" has an empty id")),
+                );
+            } else if let Some(other) = ids.insert(id, name) {
+                let message =
+                    format!("tokens \"{other}\" and \"{name}\" have the same id \"{id}\"");
+                diagnostics.push(source.diagnostic(span.clone(), message));
+            }
+        }
+        let spec = TokenSpec {
+            id: token.id.clone(),
+            user: token.user.as_ref().map(|user| user.get_ref().clone()),
+            tenant: token.tenant.as_ref().map(|tenant| tenant.get_ref().clone()),
+            acl: token.acl.clone(),
+            session: token.session,
+            expires,
+            purpose: token
+                .purpose
+                .as_ref()
+                .map(|purpose| purpose.get_ref().clone()),
+            admin: token.admin,
+        };
+        tokens.insert(name.clone(), spec);
+    }
+    tokens
 }
 
 /// `unknown party "bob"; parties are: alice, carol`.

@@ -18,6 +18,7 @@ mod parties;
 mod phonecom;
 mod raw;
 mod timing;
+mod tokens;
 
 use std::fmt;
 use std::path::Path;
@@ -34,6 +35,7 @@ pub use location::{Diagnostic, Location, SourceFile};
 pub use parties::{AgentSpec, ConferenceSpec, ExternalSpec, PartySpecs, TenantSpec, UserSpec};
 pub use phonecom::PhonecomTiming;
 pub use timing::At;
+pub use tokens::{PURPOSES, TokenSpec};
 
 /// The UTC offset timestamps are shown with when a scenario gives none:
 /// Wazo's documented example (`2016-02-10T11:57:02.592-0500`) uses -05:00.
@@ -58,6 +60,8 @@ pub struct Scenario {
     pub phonecom: PhonecomTiming,
     /// The declared parties.
     pub parties: PartySpecs,
+    /// Tokens for the Wazo WebSocket (`[tokens.<name>]`), by name.
+    pub tokens: std::collections::BTreeMap<String, TokenSpec>,
     /// The steps, in time order.
     pub steps: Vec<Step>,
 }

@@ -34,6 +34,8 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub conferences: BTreeMap<String, RawConference>,
     #[serde(default)]
+    pub tokens: BTreeMap<String, Spanned<RawToken>>,
+    #[serde(default)]
     pub steps: Vec<Spanned<RawStep>>,
 }
 
@@ -43,6 +45,20 @@ pub(crate) struct RawScenario {
 pub(crate) struct RawPhonecom {
     pub connecting_delay: Option<Spanned<String>>,
     pub completed_gap: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawToken {
+    pub id: Option<String>,
+    pub user: Option<Spanned<String>>,
+    pub tenant: Option<Spanned<String>>,
+    pub acl: Option<Vec<String>>,
+    pub session: Option<Uuid>,
+    pub expires: Option<Spanned<String>>,
+    pub purpose: Option<Spanned<String>>,
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -224,3 +224,58 @@ fn phonecom_actions_name_their_mistakes(#[case] step: &str, #[case] expected: &s
     let message = error(&format!("[[steps]]\n{step}\n"));
     assert!(message.contains(expected), "{message}");
 }
+
+#[test]
+fn tokens_parse_with_their_defaults_left_open() {
+    let scenario = parse(
+        r#"
+[tokens.alice_narrow]
+user = "alice"
+acl = ["websocketd", "events.calls.me"]
+expires = "2s"
+session = "5a5a5a5a-0000-4000-8000-000000000001"
+
+[tokens.api]
+purpose = "external_api"
+admin = true
+id = "api-token"
+"#,
+    )
+    .unwrap();
+    let narrow = &scenario.tokens["alice_narrow"];
+    assert_eq!(narrow.user.as_deref(), Some("alice"));
+    assert_eq!(narrow.expires, Some(std::time::Duration::from_secs(2)));
+    assert_eq!(narrow.acl.as_ref().unwrap().len(), 2);
+    assert_eq!(narrow.purpose, None);
+    let api = &scenario.tokens["api"];
+    assert_eq!(api.purpose.as_deref(), Some("external_api"));
+    assert!(api.admin);
+    assert_eq!(api.id.as_deref(), Some("api-token"));
+}
+
+#[rstest]
+#[case(
+    "[tokens.t]\nuser = \"dave\"\n",
+    "x.toml:9:8: unknown user \"dave\"; users are: alice, carol"
+)]
+#[case(
+    "[tokens.t]\ntenant = \"acme\"\n",
+    "x.toml:9:10: unknown tenant \"acme\"; the scenario declares no tenants"
+)]
+#[case(
+    "[tokens.t]\nexpires = \"soon\"\n",
+    "x.toml:9:11: bad duration \"soon\""
+)]
+#[case(
+    "[tokens.t]\npurpose = \"root\"\n",
+    "x.toml:9:11: unknown token purpose \"root\"; purposes are: user, internal, external_api"
+)]
+#[case("[tokens.t]\nscope = \"x\"\n", "x.toml:9:1: unknown field `scope`")]
+#[case(
+    "[tokens.a]\nid = \"same\"\n[tokens.b]\nid = \"same\"\n",
+    "tokens \"a\" and \"b\" have the same id \"same\""
+)]
+fn token_errors_name_their_place(#[case] tokens: &str, #[case] expected: &str) {
+    let message = error(tokens);
+    assert!(message.contains(expected), "{message}");
+}
