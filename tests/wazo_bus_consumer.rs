@@ -252,9 +252,16 @@ async fn headers_have_the_types_kombu_writes() {
         .filter(|(name, _)| name.as_ref().starts_with("user_uuid:"))
         .collect();
     assert!(!flags.is_empty());
-    assert!(flags.iter().all(|(_, value)| matches!(value, FieldValue::t(true))));
+    assert!(
+        flags
+            .iter()
+            .all(|(_, value)| matches!(value, FieldValue::t(true)))
+    );
     assert_eq!(properties.delivery_mode(), Some(2));
-    assert_eq!(properties.content_encoding().map(String::as_str), Some("utf-8"));
+    assert_eq!(
+        properties.content_encoding().map(String::as_str),
+        Some("utf-8")
+    );
     let text = String::from_utf8(body).unwrap();
     assert!(text.starts_with("{\"tenant_uuid\": \""), "{text}");
     let _ = channel.close().await;
