@@ -85,6 +85,14 @@ pub struct Bus {
 }
 
 impl Bus {
+    /// The live connection and its generation; `None` while the bus is down.
+    fn current(&self) -> Option<(Connection, u64)> {
+        match &*self.state.borrow() {
+            State::Up(connection, generation) => Some((connection.clone(), *generation)),
+            State::Down => None,
+        }
+    }
+
     /// Connects to `url` (failing if the broker cannot be reached now),
     /// declares `wazo-headers`, and keeps the connection open until `cancel`.
     pub async fn start(
@@ -110,14 +118,7 @@ impl Bus {
         master_tenant: Uuid,
         origin_uuid: Uuid,
     ) -> Result<Consumer, BusError> {
-        let (connection, generation) = match &*self.state.borrow() {
-            State::Up(connection, generation) => (connection.clone(), *generation),
-            State::Down => return Err(BusError::Down),
-        };
-        let setup = |step: &str| {
-            let step = step.to_owned();
-            move |cause| BusError::Setup { step, cause }
-        };
+        let (connection, generation) = self.current().ok_or(BusError::Down)?;
         let channel = connection
             .open_channel(None)
             .await
@@ -191,14 +192,7 @@ impl Bus {
     /// a session can still be attributed a reason. Not part of the real
     /// service's topology; named `switchboard-websocketd.audit.<6 hex>`.
     pub async fn audit(&self, origin_uuid: Uuid) -> Result<Consumer, BusError> {
-        let (connection, generation) = match &*self.state.borrow() {
-            State::Up(connection, generation) => (connection.clone(), *generation),
-            State::Down => return Err(BusError::Down),
-        };
-        let setup = |step: &str| {
-            let step = step.to_owned();
-            move |cause| BusError::Setup { step, cause }
-        };
+        let (connection, generation) = self.current().ok_or(BusError::Down)?;
         let channel = connection
             .open_channel(None)
             .await
@@ -349,6 +343,12 @@ pub enum Received {
     Event(BusEvent),
     /// The connection or the channel went away.
     Lost,
+}
+
+/// Turns the client's error at `step` of a set-up into a [`BusError::Setup`].
+fn setup(step: &str) -> impl FnOnce(amqprs::error::Error) -> BusError {
+    let step = step.to_owned();
+    move |cause| BusError::Setup { step, cause }
 }
 
 /// One session's queue and bindings.
